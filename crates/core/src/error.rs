@@ -1,0 +1,260 @@
+//! The one error type of the core. Every failure the addon can report is an [`Error`]
+//! with a stable [`ErrorCode`]; the binding turns it into a JS `Error` whose `code` is
+//! `ErrorCode::as_str()`. Messages never contain secrets: constructors take only
+//! already-redacted text.
+
+use std::fmt;
+
+/// Stable, machine-readable kind of failure. The string form (`as_str`) is public API:
+/// gateways switch on it, so variants are only ever added, never renamed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    // --- AWS service errors (names as AWS spells them) ---
+    ThrottlingException,
+    ModelStreamErrorException,
+    ValidationException,
+    AccessDeniedException,
+    ResourceNotFoundException,
+    ServiceUnavailableException,
+    InternalServerException,
+    ModelTimeoutException,
+    ModelNotReadyException,
+    ModelErrorException,
+    ServiceQuotaExceededException,
+    UnrecognizedClientException,
+    ExpiredTokenException,
+    InvalidSignatureException,
+    /// Any other AWS error type; the original type name is kept in `Error::aws_type`.
+    AwsError,
+    // --- client-side failures ---
+    /// A required IAM permission is missing (discovery names which one).
+    AccessDenied,
+    /// No credentials could be found for SigV4 signing.
+    NoCredentials,
+    /// Configuration file could not be parsed (message carries file:line:column).
+    ConfigSyntax,
+    /// Configuration value has the wrong type or range (message carries the key path).
+    ConfigType,
+    /// A configuration file named explicitly does not exist or cannot be read.
+    ConfigNotFound,
+    /// Bad argument from the caller (JS boundary or options).
+    InvalidArgument,
+    /// Connect / first-event / idle timeout.
+    Timeout,
+    /// Cancelled by the caller (AbortSignal or leaving the iterator early).
+    Aborted,
+    /// Connection refused, reset, DNS, TLS.
+    Network,
+    /// The peer spoke something that is not Bedrock's protocol (bad frame, CRC, JSON).
+    Protocol,
+    /// A bug: a Rust panic caught at the FFI boundary.
+    InternalError,
+}
+
+impl ErrorCode {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::ThrottlingException => "ThrottlingException",
+            ErrorCode::ModelStreamErrorException => "ModelStreamErrorException",
+            ErrorCode::ValidationException => "ValidationException",
+            ErrorCode::AccessDeniedException => "AccessDeniedException",
+            ErrorCode::ResourceNotFoundException => "ResourceNotFoundException",
+            ErrorCode::ServiceUnavailableException => "ServiceUnavailableException",
+            ErrorCode::InternalServerException => "InternalServerException",
+            ErrorCode::ModelTimeoutException => "ModelTimeoutException",
+            ErrorCode::ModelNotReadyException => "ModelNotReadyException",
+            ErrorCode::ModelErrorException => "ModelErrorException",
+            ErrorCode::ServiceQuotaExceededException => "ServiceQuotaExceededException",
+            ErrorCode::UnrecognizedClientException => "UnrecognizedClientException",
+            ErrorCode::ExpiredTokenException => "ExpiredTokenException",
+            ErrorCode::InvalidSignatureException => "InvalidSignatureException",
+            ErrorCode::AwsError => "AwsError",
+            ErrorCode::AccessDenied => "AccessDenied",
+            ErrorCode::NoCredentials => "NoCredentials",
+            ErrorCode::ConfigSyntax => "ConfigSyntax",
+            ErrorCode::ConfigType => "ConfigType",
+            ErrorCode::ConfigNotFound => "ConfigNotFound",
+            ErrorCode::InvalidArgument => "InvalidArgument",
+            ErrorCode::Timeout => "Timeout",
+            ErrorCode::Aborted => "Aborted",
+            ErrorCode::Network => "Network",
+            ErrorCode::Protocol => "Protocol",
+            ErrorCode::InternalError => "InternalError",
+        }
+    }
+
+    /// Maps an AWS error type name (`x-amzn-ErrorType`, `__type`, `:exception-type`,
+    /// any case, with or without a `:` suffix or namespace prefix) to a code.
+    pub fn from_aws_type(raw: &str) -> ErrorCode {
+        // "com.amazon.coral.service#ThrottlingException:http://..." -> "ThrottlingException"
+        let name = raw.split(':').next().unwrap_or(raw);
+        let name = name.rsplit('#').next().unwrap_or(name);
+        match name.to_ascii_lowercase().as_str() {
+            "throttlingexception" | "toomanyrequestsexception" => ErrorCode::ThrottlingException,
+            "modelstreamerrorexception" => ErrorCode::ModelStreamErrorException,
+            "validationexception" => ErrorCode::ValidationException,
+            "accessdeniedexception" => ErrorCode::AccessDeniedException,
+            "resourcenotfoundexception" => ErrorCode::ResourceNotFoundException,
+            "serviceunavailableexception" => ErrorCode::ServiceUnavailableException,
+            "internalserverexception" | "internalfailure" => ErrorCode::InternalServerException,
+            "modeltimeoutexception" => ErrorCode::ModelTimeoutException,
+            "modelnotreadyexception" => ErrorCode::ModelNotReadyException,
+            "modelerrorexception" => ErrorCode::ModelErrorException,
+            "servicequotaexceededexception" => ErrorCode::ServiceQuotaExceededException,
+            "unrecognizedclientexception" => ErrorCode::UnrecognizedClientException,
+            "expiredtokenexception" => ErrorCode::ExpiredTokenException,
+            "invalidsignatureexception" => ErrorCode::InvalidSignatureException,
+            _ => ErrorCode::AwsError,
+        }
+    }
+
+    /// Whether a request that failed with this code may be retried (before output began).
+    pub const fn is_retryable(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::ThrottlingException
+                | ErrorCode::ServiceUnavailableException
+                | ErrorCode::InternalServerException
+                | ErrorCode::ModelNotReadyException
+                | ErrorCode::Network
+        )
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where in a source text an error is (1-based), for config syntax errors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceLocation {
+    pub file: Option<String>,
+    pub line: u32,
+    pub column: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Error {
+    pub code: ErrorCode,
+    pub message: String,
+    /// AWS's own error type name when the error came from AWS.
+    pub aws_type: Option<String>,
+    pub http_status: Option<u16>,
+    pub request_id: Option<String>,
+    pub retryable: bool,
+    /// Server's retry hint (e.g. `Retry-After`), in milliseconds.
+    pub retry_after_ms: Option<u64>,
+    pub location: Option<SourceLocation>,
+    /// Config key path (`plugins.entries.amazon-bedrock.config.discovery.region`).
+    pub key_path: Option<String>,
+}
+
+impl Error {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Error {
+            code,
+            message: message.into(),
+            aws_type: None,
+            http_status: None,
+            request_id: None,
+            retryable: code.is_retryable(),
+            retry_after_ms: None,
+            location: None,
+            key_path: None,
+        }
+    }
+
+    pub fn invalid_argument(message: impl Into<String>) -> Self {
+        Error::new(ErrorCode::InvalidArgument, message)
+    }
+    pub fn protocol(message: impl Into<String>) -> Self {
+        Error::new(ErrorCode::Protocol, message)
+    }
+    pub fn network(message: impl Into<String>) -> Self {
+        Error::new(ErrorCode::Network, message)
+    }
+    pub fn timeout(message: impl Into<String>) -> Self {
+        Error::new(ErrorCode::Timeout, message)
+    }
+    pub fn aborted() -> Self {
+        Error::new(ErrorCode::Aborted, "Request was aborted")
+    }
+    pub fn internal(message: impl Into<String>) -> Self {
+        Error::new(ErrorCode::InternalError, message)
+    }
+
+    /// An error reported by AWS (HTTP error body or in-stream exception frame).
+    pub fn aws(aws_type: &str, message: impl Into<String>, http_status: Option<u16>) -> Self {
+        let code = ErrorCode::from_aws_type(aws_type);
+        let short = aws_type.split(':').next().unwrap_or(aws_type);
+        let short = short.rsplit('#').next().unwrap_or(short).to_string();
+        let mut e = Error::new(code, message);
+        e.aws_type = Some(short);
+        e.http_status = http_status;
+        if let Some(status) = http_status {
+            if status >= 500 || status == 429 {
+                e.retryable = true;
+            }
+        }
+        e
+    }
+
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.http_status = Some(status);
+        self
+    }
+    pub fn with_request_id(mut self, id: Option<String>) -> Self {
+        self.request_id = id;
+        self
+    }
+    pub fn with_retryable(mut self, retryable: bool) -> Self {
+        self.retryable = retryable;
+        self
+    }
+    pub fn with_location(mut self, location: SourceLocation) -> Self {
+        self.location = Some(location);
+        self
+    }
+    pub fn with_key_path(mut self, path: impl Into<String>) -> Self {
+        self.key_path = Some(path.into());
+        self
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aws_type_names_map_to_codes_whatever_their_decoration() {
+        assert_eq!(ErrorCode::from_aws_type("ThrottlingException"), ErrorCode::ThrottlingException);
+        assert_eq!(ErrorCode::from_aws_type("throttlingException"), ErrorCode::ThrottlingException);
+        assert_eq!(
+            ErrorCode::from_aws_type("com.amazon.coral.service#AccessDeniedException:http://internal"),
+            ErrorCode::AccessDeniedException
+        );
+        assert_eq!(ErrorCode::from_aws_type("SomethingNew"), ErrorCode::AwsError);
+    }
+
+    #[test]
+    fn aws_errors_keep_the_short_type_and_retryability_follows_status() {
+        let e = Error::aws("com.amazon#SomethingNew:x", "boom", Some(503));
+        assert_eq!(e.code, ErrorCode::AwsError);
+        assert_eq!(e.aws_type.as_deref(), Some("SomethingNew"));
+        assert!(e.retryable);
+        let e = Error::aws("ValidationException", "bad", Some(400));
+        assert!(!e.retryable);
+    }
+}

@@ -1,0 +1,24 @@
+//! bedrock-core: everything bedrock-native does, without napi.
+//!
+//! - [`config`]: OpenClaw config file loading (JSON5), discovery/guardrail settings.
+//! - [`credentials`]: env-marker detection, deep credential probe, auth for requests.
+//! - [`region`]: region and endpoint resolution.
+//! - [`discovery`]: cached model discovery (ListFoundationModels + ListInferenceProfiles).
+//! - [`known_models`]: built-in table of model limits and capabilities.
+//! - [`eventstream`]: `application/vnd.amazon.eventstream` frame decoder.
+//! - [`request`]: pi-ai `Context` -> Converse request body.
+//! - [`stream`]: ConverseStream transport, retries, timeouts, pi-ai event mapping.
+//! - [`error`]: the one error type, with a stable code per kind.
+
+pub mod config;
+pub mod credentials;
+pub mod discovery;
+pub mod error;
+pub mod eventstream;
+pub mod known_models;
+pub mod region;
+pub mod request;
+pub mod stream;
+
+pub use error::{Error, ErrorCode, Result};
+pub mod auth;
