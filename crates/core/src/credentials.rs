@@ -1,1 +1,478 @@
-//! (being written)
+//! Which credentials the addon can use, and how requests get them.
+//!
+//! - [`detect_auth_marker`]: OpenClaw's sync env-marker check (no I/O), same order and
+//!   labels, so the gateway's "is Bedrock configured?" answer does not change.
+//! - [`probe_credentials`]: the real AWS default chain (env, profile files with SSO /
+//!   `credential_process` / assume-role, web identity, ECS, EC2 IMDSv2), bounded by a
+//!   timeout, reporting which source answered. This sees an EC2 instance role, which
+//!   env markers cannot.
+//! - [`resolve_auth`]: bearer token (explicit or `AWS_BEARER_TOKEN_BEDROCK`) or SigV4
+//!   with a caching default-chain provider.
+//!
+//! Secrets never leave this module in clear: results carry source names, and cache
+//! identities carry a truncated SHA-256 of the key id / token.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use aws_config::BehaviorVersion;
+use aws_credential_types::credential_feature::AwsCredentialFeature;
+use aws_credential_types::provider::{self, future, error::CredentialsError, ProvideCredentials, SharedCredentialsProvider};
+use aws_credential_types::Credentials;
+use aws_types::os_shim_internal::{Env, Fs};
+use aws_types::region::Region;
+use sha2::{Digest, Sha256};
+
+use crate::auth::{Auth, BearerToken};
+use crate::error::{Error, ErrorCode, Result};
+use crate::region::{active_profile, resolve_region, EnvLookup, ProcessEnv, RegionSource};
+
+pub const BEARER_ENV: &str = "AWS_BEARER_TOKEN_BEDROCK";
+
+/// Result of the env-marker check: the marker's *name* and OpenClaw's source label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthMarker {
+    /// `AWS_BEARER_TOKEN_BEDROCK`, `AWS_ACCESS_KEY_ID`, `AWS_PROFILE`, or `None` when only
+    /// the SDK default chain is left.
+    pub marker: Option<&'static str>,
+    /// OpenClaw's label, e.g. `env: AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY`.
+    pub label: &'static str,
+    /// `"bearer"` for a Bedrock API key, else `"aws-sdk"` (SigV4).
+    pub mode: &'static str,
+}
+
+/// Env markers in OpenClaw's order: bearer token → access key pair → profile → default
+/// chain. Values are trimmed; blank counts as absent. Never reads a file.
+pub fn detect_auth_marker(env: &dyn EnvLookup) -> AuthMarker {
+    if env.get(BEARER_ENV).is_some() {
+        return AuthMarker { marker: Some(BEARER_ENV), label: "env: AWS_BEARER_TOKEN_BEDROCK", mode: "bearer" };
+    }
+    if env.get("AWS_ACCESS_KEY_ID").is_some() && env.get("AWS_SECRET_ACCESS_KEY").is_some() {
+        return AuthMarker {
+            marker: Some("AWS_ACCESS_KEY_ID"),
+            label: "env: AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY",
+            mode: "aws-sdk",
+        };
+    }
+    if env.get("AWS_PROFILE").is_some() {
+        return AuthMarker { marker: Some("AWS_PROFILE"), label: "env: AWS_PROFILE", mode: "aws-sdk" };
+    }
+    AuthMarker { marker: None, label: "aws-sdk default chain", mode: "aws-sdk" }
+}
+
+/// Default bound for [`probe_credentials`].
+pub const DEFAULT_PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+#[derive(Debug, Clone, Default)]
+pub struct ProbeOptions {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    /// Whole-probe bound; `None` = [`DEFAULT_PROBE_TIMEOUT`].
+    pub timeout: Option<Duration>,
+    /// The environment the chain sees; `None` = the process environment. With a map,
+    /// nothing is read from the process env (files are still read from disk, found via
+    /// the map's `HOME` / `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE`).
+    pub env: Option<HashMap<String, String>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProbeResult {
+    pub available: bool,
+    /// `env`, `profile`, `sso`, `process`, `assume-role`, `web-identity`, `ecs`, `imds`.
+    pub source: Option<String>,
+    /// Expiry of temporary credentials, milliseconds since the Unix epoch.
+    pub expires_at_ms: Option<u64>,
+    pub region: String,
+    pub region_source: RegionSource,
+    /// What happened, in words (never a secret).
+    pub detail: String,
+    /// Sources that were tried, in order.
+    pub tried: Vec<String>,
+    /// A stable non-secret identity of the credentials found (for cache keys).
+    pub identity: Option<String>,
+}
+
+fn env_map_or_process(env: &Option<HashMap<String, String>>) -> HashMap<String, String> {
+    match env {
+        Some(map) => map.clone(),
+        None => std::env::vars().collect(),
+    }
+}
+
+fn is_true(value: Option<String>) -> bool {
+    value.map(|v| v.eq_ignore_ascii_case("true") || v == "1").unwrap_or(false)
+}
+
+/// An SDK default chain that sees exactly `env` (and the real file system).
+async fn sdk_default_chain(env: HashMap<String, String>, profile: Option<&str>, region: &str) -> SharedCredentialsProvider {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .env(Env::from(env))
+        .fs(Fs::real())
+        .region(Region::new(region.to_string()));
+    if let Some(profile) = profile.map(str::trim).filter(|p| !p.is_empty()) {
+        loader = loader.profile_name(profile);
+    }
+    let config = loader.load().await;
+    match config.credentials_provider() {
+        Some(provider) => provider,
+        // load() always installs the default chain unless told otherwise.
+        None => SharedCredentialsProvider::new(NoCredentials),
+    }
+}
+
+#[derive(Debug)]
+struct NoCredentials;
+
+impl ProvideCredentials for NoCredentials {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::ready(Err(CredentialsError::not_loaded("no credentials provider configured")))
+    }
+}
+
+/// Short name of the source that produced `credentials`.
+pub fn credential_source(credentials: &Credentials) -> &'static str {
+    let features = credentials.get_property::<Vec<AwsCredentialFeature>>();
+    let has = |f: AwsCredentialFeature| features.map(|all| all.contains(&f)).unwrap_or(false);
+    if has(AwsCredentialFeature::CredentialsSso) || has(AwsCredentialFeature::CredentialsProfileSso) {
+        "sso"
+    } else if has(AwsCredentialFeature::CredentialsProcess) || has(AwsCredentialFeature::CredentialsProfileProcess) {
+        "process"
+    } else if has(AwsCredentialFeature::CredentialsProfileStsWebIdToken)
+        || has(AwsCredentialFeature::CredentialsEnvVarsStsWebIdToken)
+        || has(AwsCredentialFeature::CredentialsStsAssumeRoleWebId)
+    {
+        "web-identity"
+    } else if has(AwsCredentialFeature::CredentialsHttp) {
+        "ecs"
+    } else if has(AwsCredentialFeature::CredentialsImds) {
+        "imds"
+    } else if has(AwsCredentialFeature::CredentialsStsAssumeRole) {
+        "assume-role"
+    } else if has(AwsCredentialFeature::CredentialsEnvVars) {
+        "env"
+    } else if has(AwsCredentialFeature::CredentialsProfile) {
+        "profile"
+    } else {
+        // A provider that does not tag its credentials (custom sources).
+        "other"
+    }
+}
+
+/// Non-secret identity of an access key id: a truncated SHA-256, never the id itself.
+pub fn key_identity(prefix: &str, secret_or_id: &str) -> String {
+    let digest = Sha256::digest(secret_or_id.as_bytes());
+    format!("{prefix}:{}", &hex::encode(digest)[..16])
+}
+
+fn expires_ms(credentials: &Credentials) -> Option<u64> {
+    credentials
+        .expiry()
+        .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+        .map(|d| d.as_millis() as u64)
+}
+
+/// The endpoint IMDS would be reached at under `env` (explicit endpoint, else the
+/// IPv4/IPv6 default by `AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE`).
+fn imds_endpoint(env: &HashMap<String, String>) -> String {
+    if let Some(endpoint) = EnvLookup::get(env, "AWS_EC2_METADATA_SERVICE_ENDPOINT") {
+        return endpoint;
+    }
+    match EnvLookup::get(env, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE") {
+        Some(mode) if mode.eq_ignore_ascii_case("ipv6") => "http://[fd00:ec2::254]".to_string(),
+        _ => "http://169.254.169.254".to_string(),
+    }
+}
+
+/// The IMDS stage of the chain with timeouts scaled to the probe's budget: on a host
+/// where nothing answers at 169.254.169.254 the connect attempt must give up quickly.
+fn imds_provider(env: &HashMap<String, String>, budget: Duration) -> Option<aws_config::imds::credentials::ImdsCredentialsProvider> {
+    let connect = (budget / 5).clamp(Duration::from_millis(50), Duration::from_secs(1));
+    let read = (budget / 2).clamp(Duration::from_millis(100), Duration::from_secs(1));
+    let client = aws_config::imds::Client::builder()
+        .endpoint(imds_endpoint(env))
+        .ok()?
+        .connect_timeout(connect)
+        .read_timeout(read)
+        .operation_attempt_timeout(read)
+        .operation_timeout(budget)
+        .max_attempts(2)
+        .build();
+    let mut builder = aws_config::imds::credentials::ImdsCredentialsProvider::builder().imds_client(client);
+    if let Some(profile) = EnvLookup::get(env, "AWS_EC2_INSTANCE_PROFILE_NAME") {
+        builder = builder.profile(profile);
+    }
+    Some(builder.build())
+}
+
+/// Stages of the default chain that apply under `env`, for `tried`.
+fn chain_stages(env: &HashMap<String, String>) -> Vec<String> {
+    let mut stages = vec!["env".to_string(), "profile".to_string()];
+    if EnvLookup::get(env, "AWS_WEB_IDENTITY_TOKEN_FILE").is_some() {
+        stages.push("web-identity".into());
+    }
+    if EnvLookup::get(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI").is_some()
+        || EnvLookup::get(env, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").is_some()
+    {
+        stages.push("ecs".into());
+    }
+    stages
+}
+
+/// Runs the AWS default credential chain, bounded by `options.timeout`, and reports
+/// which source answered. Never fails: "nothing found" is `available: false`.
+pub async fn probe_credentials(options: ProbeOptions) -> ProbeResult {
+    let started = Instant::now();
+    let budget = options.timeout.unwrap_or(DEFAULT_PROBE_TIMEOUT).max(Duration::from_millis(1));
+    let env = env_map_or_process(&options.env);
+    let (region, region_source) = resolve_region(options.region.as_deref(), None, options.profile.as_deref(), &env);
+    let mut tried = chain_stages(&env);
+
+    let found = |creds: Credentials, tried: Vec<String>, region: String| {
+        let source = credential_source(&creds);
+        ProbeResult {
+            available: true,
+            source: Some(source.to_string()),
+            expires_at_ms: expires_ms(&creds),
+            region,
+            region_source,
+            detail: format!("credentials from {source}"),
+            tried,
+            identity: Some(key_identity("sigv4", creds.access_key_id())),
+        }
+    };
+
+    // Everything but IMDS through the SDK's own chain (IMDS switched off there so it
+    // can run below with timeouts that fit the budget).
+    let mut chain_env = env.clone();
+    chain_env.insert("AWS_EC2_METADATA_DISABLED".into(), "true".into());
+    let chain = sdk_default_chain(chain_env, options.profile.as_deref(), &region).await;
+    let remaining = budget.saturating_sub(started.elapsed());
+    let mut failures: Vec<String> = Vec::new();
+    match tokio::time::timeout(remaining, chain.provide_credentials()).await {
+        Ok(Ok(creds)) => return found(creds, tried, region),
+        Ok(Err(e)) => failures.push(describe_credentials_error(&e)),
+        Err(_) => {
+            return ProbeResult {
+                available: false,
+                source: None,
+                expires_at_ms: None,
+                region,
+                region_source,
+                detail: format!("credential probe timed out after {} ms", budget.as_millis()),
+                tried,
+                identity: None,
+            }
+        }
+    }
+
+    if is_true(EnvLookup::get(&env, "AWS_EC2_METADATA_DISABLED")) {
+        failures.push("IMDS disabled by AWS_EC2_METADATA_DISABLED".into());
+    } else {
+        tried.push("imds".into());
+        let remaining = budget.saturating_sub(started.elapsed());
+        match imds_provider(&env, remaining) {
+            Some(imds) => match tokio::time::timeout(remaining, imds.provide_credentials()).await {
+                Ok(Ok(creds)) => return found(creds, tried, region),
+                Ok(Err(e)) => failures.push(format!("IMDS: {}", describe_credentials_error(&e))),
+                Err(_) => failures.push(format!("IMDS: no answer within {} ms", remaining.as_millis())),
+            },
+            None => failures.push("IMDS: invalid AWS_EC2_METADATA_SERVICE_ENDPOINT".into()),
+        }
+    }
+
+    ProbeResult {
+        available: false,
+        source: None,
+        expires_at_ms: None,
+        region,
+        region_source,
+        detail: format!("no AWS credentials found ({})", failures.join("; ")),
+        tried,
+        identity: None,
+    }
+}
+
+/// A credentials error in one line, with its cause chain (AWS's messages name files and
+/// providers, never key material).
+fn describe_credentials_error(e: &CredentialsError) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    let mut depth = 0;
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+        depth += 1;
+        if depth > 6 {
+            break;
+        }
+    }
+    text
+}
+
+/// What [`resolve_auth`] needs.
+#[derive(Debug, Clone, Default)]
+pub struct AuthOptions {
+    pub bearer_token: Option<String>,
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    /// `None` = process environment.
+    pub env: Option<HashMap<String, String>>,
+}
+
+impl AuthOptions {
+    fn bearer(&self) -> Option<BearerToken> {
+        match self.bearer_token.as_deref().and_then(BearerToken::new) {
+            Some(token) => Some(token),
+            None => match &self.env {
+                Some(map) => EnvLookup::get(map, BEARER_ENV).and_then(|t| BearerToken::new(&t)),
+                None => ProcessEnv.get(BEARER_ENV).and_then(|t| BearerToken::new(&t)),
+            },
+        }
+    }
+}
+
+/// Bearer token when one is given (option, else `AWS_BEARER_TOKEN_BEDROCK`), else SigV4
+/// with the default chain, cached until shortly before the credentials expire.
+pub async fn resolve_auth(options: &AuthOptions) -> Result<Auth> {
+    if let Some(token) = options.bearer() {
+        return Ok(Auth::Bearer(token));
+    }
+    let env = env_map_or_process(&options.env);
+    let (region, _) = resolve_region(options.region.as_deref(), None, options.profile.as_deref(), &env);
+    let chain = sdk_default_chain(env, options.profile.as_deref(), &region).await;
+    Ok(Auth::SigV4(SharedCredentialsProvider::new(CachingProvider::new(chain))))
+}
+
+/// Cheap, sync, non-secret identity of the credentials `options` would use, for cache
+/// keys: a hash of the bearer token or of `AWS_ACCESS_KEY_ID`, else the profile name.
+pub fn credential_identity(options: &AuthOptions) -> String {
+    if let Some(token) = options.bearer() {
+        return key_identity("bearer", token.expose());
+    }
+    let process_env;
+    let env: &dyn EnvLookup = match &options.env {
+        Some(map) => map,
+        None => {
+            process_env = ProcessEnv;
+            &process_env
+        }
+    };
+    if let (Some(id), Some(_)) = (env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY")) {
+        return key_identity("sigv4", &id);
+    }
+    format!("profile:{}", active_profile(env, options.profile.as_deref()))
+}
+
+/// Refresh this long before expiry so a request never signs with credentials about to lapse.
+const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(300);
+
+/// Caches the chain's answer until near expiry; one refresh at a time.
+#[derive(Debug)]
+pub struct CachingProvider {
+    inner: SharedCredentialsProvider,
+    cached: Arc<tokio::sync::Mutex<Option<Credentials>>>,
+}
+
+impl CachingProvider {
+    pub fn new(inner: SharedCredentialsProvider) -> Self {
+        CachingProvider { inner, cached: Arc::new(tokio::sync::Mutex::new(None)) }
+    }
+
+    async fn credentials(&self) -> provider::Result {
+        let mut slot = self.cached.lock().await;
+        if let Some(creds) = slot.as_ref() {
+            let fresh = match creds.expiry() {
+                None => true,
+                Some(expiry) => expiry > SystemTime::now() + REFRESH_BEFORE_EXPIRY,
+            };
+            if fresh {
+                return Ok(creds.clone());
+            }
+        }
+        let creds = self.inner.provide_credentials().await?;
+        *slot = Some(creds.clone());
+        Ok(creds)
+    }
+}
+
+impl ProvideCredentials for CachingProvider {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::new(self.credentials())
+    }
+}
+
+/// `NoCredentials` as a core error, naming where we looked.
+pub fn no_credentials_error(detail: &str) -> Error {
+    Error::new(ErrorCode::NoCredentials, format!("no AWS credentials: {detail}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn markers_follow_openclaw_order() {
+        let m = detect_auth_marker(&env(&[
+            ("AWS_BEARER_TOKEN_BEDROCK", "tok"),
+            ("AWS_ACCESS_KEY_ID", "AKID"),
+            ("AWS_SECRET_ACCESS_KEY", "s"),
+            ("AWS_PROFILE", "p"),
+        ]));
+        assert_eq!((m.marker, m.label, m.mode), (Some("AWS_BEARER_TOKEN_BEDROCK"), "env: AWS_BEARER_TOKEN_BEDROCK", "bearer"));
+        let m = detect_auth_marker(&env(&[("AWS_ACCESS_KEY_ID", "AKID"), ("AWS_SECRET_ACCESS_KEY", "s"), ("AWS_PROFILE", "p")]));
+        assert_eq!(m.label, "env: AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY");
+        assert_eq!(m.marker, Some("AWS_ACCESS_KEY_ID"));
+        let m = detect_auth_marker(&env(&[("AWS_ACCESS_KEY_ID", "AKID"), ("AWS_PROFILE", "p")]));
+        assert_eq!((m.marker, m.label), (Some("AWS_PROFILE"), "env: AWS_PROFILE"));
+        let m = detect_auth_marker(&env(&[]));
+        assert_eq!((m.marker, m.label), (None, "aws-sdk default chain"));
+    }
+
+    #[test]
+    fn blank_and_whitespace_values_are_absent() {
+        let m = detect_auth_marker(&env(&[
+            ("AWS_BEARER_TOKEN_BEDROCK", "   "),
+            ("AWS_ACCESS_KEY_ID", "AKID"),
+            ("AWS_SECRET_ACCESS_KEY", "\t\n"),
+            ("AWS_PROFILE", " work "),
+        ]));
+        assert_eq!(m.marker, Some("AWS_PROFILE"));
+        let m = detect_auth_marker(&env(&[("AWS_PROFILE", ""), ("AWS_BEARER_TOKEN_BEDROCK", "")]));
+        assert_eq!(m.marker, None);
+    }
+
+    #[test]
+    fn identities_never_contain_the_secret() {
+        let opts = AuthOptions { bearer_token: Some("  my-bearer-secret ".into()), ..Default::default() };
+        let id = credential_identity(&opts);
+        assert!(id.starts_with("bearer:") && !id.contains("my-bearer-secret"));
+        // Trimmed token gives the same identity.
+        let same = credential_identity(&AuthOptions { bearer_token: Some("my-bearer-secret".into()), ..Default::default() });
+        assert_eq!(id, same);
+        let opts = AuthOptions {
+            env: Some(env(&[("AWS_ACCESS_KEY_ID", "AKIDVISIBLE"), ("AWS_SECRET_ACCESS_KEY", "s")])),
+            ..Default::default()
+        };
+        let id = credential_identity(&opts);
+        assert!(id.starts_with("sigv4:") && !id.contains("AKIDVISIBLE"));
+        let opts = AuthOptions { env: Some(env(&[("AWS_PROFILE", "work")])), ..Default::default() };
+        assert_eq!(credential_identity(&opts), "profile:work");
+        let opts = AuthOptions { env: Some(env(&[("AWS_BEARER_TOKEN_BEDROCK", "envtok")])), ..Default::default() };
+        assert!(credential_identity(&opts).starts_with("bearer:"));
+    }
+}

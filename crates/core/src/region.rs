@@ -1,1 +1,264 @@
-//! (being written)
+//! Region and endpoint resolution.
+//!
+//! Region: discovery `region` → `AWS_REGION` → `AWS_DEFAULT_REGION` → region of the
+//! active AWS profile → `us-east-1`, reporting which one won. Endpoints: a standard
+//! `https://bedrock-runtime.<region>.amazonaws.com` baseUrl only implies its region (the
+//! SDK's own endpoint is used); any other baseUrl / endpoint is used verbatim for both
+//! the runtime and the control plane (VPC endpoints, proxies, the emulator).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// Where the resolved region came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegionSource {
+    /// The discovery block's (or caller's) `region`.
+    Config,
+    /// Implied by a standard `bedrock-runtime.<region>.amazonaws.com` baseUrl.
+    BaseUrl,
+    AwsRegion,
+    AwsDefaultRegion,
+    /// `region` of the active profile in the AWS config file.
+    Profile,
+    Default,
+}
+
+impl RegionSource {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RegionSource::Config => "config",
+            RegionSource::BaseUrl => "baseUrl",
+            RegionSource::AwsRegion => "env: AWS_REGION",
+            RegionSource::AwsDefaultRegion => "env: AWS_DEFAULT_REGION",
+            RegionSource::Profile => "profile",
+            RegionSource::Default => "default",
+        }
+    }
+}
+
+/// A variable lookup: the process env or an explicit map (tests, JS `env` options).
+pub trait EnvLookup {
+    /// The value, trimmed; `None` when unset or blank (blank counts as absent).
+    fn get(&self, name: &str) -> Option<String>;
+}
+
+/// The real process environment.
+pub struct ProcessEnv;
+
+impl EnvLookup for ProcessEnv {
+    fn get(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+    }
+}
+
+impl EnvLookup for HashMap<String, String> {
+    fn get(&self, name: &str) -> Option<String> {
+        HashMap::get(self, name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+    }
+}
+
+impl<T: EnvLookup + ?Sized> EnvLookup for &T {
+    fn get(&self, name: &str) -> Option<String> {
+        (**self).get(name)
+    }
+}
+
+/// Home directory from the given env (`HOME`, else `USERPROFILE`).
+pub fn home_dir(env: &dyn EnvLookup) -> Option<PathBuf> {
+    env.get("HOME").or_else(|| env.get("USERPROFILE")).map(PathBuf::from)
+}
+
+/// The active AWS profile name (`AWS_PROFILE`, else `default`).
+pub fn active_profile(env: &dyn EnvLookup, explicit: Option<&str>) -> String {
+    explicit
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .or_else(|| env.get("AWS_PROFILE"))
+        .unwrap_or_else(|| "default".to_string())
+}
+
+/// `region` of `profile` in the AWS config file (`AWS_CONFIG_FILE` or `~/.aws/config`).
+/// A missing or unreadable file simply has no region.
+pub fn profile_region(env: &dyn EnvLookup, profile: &str) -> Option<String> {
+    let path = env
+        .get("AWS_CONFIG_FILE")
+        .map(PathBuf::from)
+        .or_else(|| home_dir(env).map(|h| h.join(".aws").join("config")))?;
+    let text = std::fs::read_to_string(expand_tilde(&path, env)).ok()?;
+    region_in_ini(&text, profile)
+}
+
+fn expand_tilde(path: &std::path::Path, env: &dyn EnvLookup) -> PathBuf {
+    match (path.strip_prefix("~"), home_dir(env)) {
+        (Ok(rest), Some(home)) => home.join(rest),
+        _ => path.to_path_buf(),
+    }
+}
+
+/// Finds `region = x` in section `[profile <name>]` (or `[default]` / `[<name>]`).
+fn region_in_ini(text: &str, profile: &str) -> Option<String> {
+    let mut in_section = false;
+    for raw in text.lines() {
+        let line = raw.trim();
+        if line.starts_with('#') || line.starts_with(';') || line.is_empty() {
+            continue;
+        }
+        if let Some(section) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            let section = section.trim();
+            let name = section.strip_prefix("profile").map(str::trim).unwrap_or(section);
+            in_section = name == profile;
+            continue;
+        }
+        if in_section {
+            if let Some((key, value)) = line.split_once('=') {
+                if key.trim() == "region" {
+                    let value = value.trim();
+                    if !value.is_empty() {
+                        return Some(value.to_string());
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Resolves the region: `configured` → baseUrl's region (standard hosts) → `AWS_REGION`
+/// → `AWS_DEFAULT_REGION` → active profile's region → `us-east-1`.
+pub fn resolve_region(
+    configured: Option<&str>,
+    base_url: Option<&str>,
+    profile: Option<&str>,
+    env: &dyn EnvLookup,
+) -> (String, RegionSource) {
+    if let Some(region) = configured.map(str::trim).filter(|r| !r.is_empty()) {
+        return (region.to_string(), RegionSource::Config);
+    }
+    if let Some(region) = base_url.and_then(standard_runtime_region) {
+        return (region, RegionSource::BaseUrl);
+    }
+    if let Some(region) = env.get("AWS_REGION") {
+        return (region, RegionSource::AwsRegion);
+    }
+    if let Some(region) = env.get("AWS_DEFAULT_REGION") {
+        return (region, RegionSource::AwsDefaultRegion);
+    }
+    let profile = active_profile(env, profile);
+    if let Some(region) = profile_region(env, &profile) {
+        return (region, RegionSource::Profile);
+    }
+    (DEFAULT_REGION.to_string(), RegionSource::Default)
+}
+
+/// The region of a standard Bedrock runtime URL
+/// (`https://bedrock-runtime[-fips].<region>.amazonaws.com[.cn]`), else `None`.
+pub fn standard_runtime_region(base_url: &str) -> Option<String> {
+    let uri: http::Uri = base_url.trim().parse().ok()?;
+    let host = uri.host()?.to_ascii_lowercase();
+    let rest = host.strip_prefix("bedrock-runtime-fips.").or_else(|| host.strip_prefix("bedrock-runtime."))?;
+    let region = rest.strip_suffix(".amazonaws.com").or_else(|| rest.strip_suffix(".amazonaws.com.cn"))?;
+    if !region.is_empty() && region.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        Some(region.to_string())
+    } else {
+        None
+    }
+}
+
+/// Where requests go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    /// Control plane (ListFoundationModels, ListInferenceProfiles).
+    pub control: String,
+    /// Runtime (Converse, ConverseStream).
+    pub runtime: String,
+    /// `true` when an explicit non-standard endpoint is used verbatim.
+    pub custom: bool,
+}
+
+impl Endpoints {
+    /// `endpoint` (explicit override) wins, else a non-standard `base_url`; both are used
+    /// verbatim for both planes (the emulator and proxies serve both on one URL). A
+    /// standard baseUrl, or none, gives AWS's hosts for `region`.
+    pub fn resolve(region: &str, base_url: Option<&str>, endpoint: Option<&str>) -> Endpoints {
+        let explicit = endpoint
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .or_else(|| base_url.map(str::trim).filter(|b| !b.is_empty() && standard_runtime_region(b).is_none()));
+        match explicit {
+            Some(url) => {
+                let url = url.trim_end_matches('/').to_string();
+                Endpoints { control: url.clone(), runtime: url, custom: true }
+            }
+            None => Endpoints {
+                control: format!("https://bedrock.{region}.amazonaws.com"),
+                runtime: format!("https://bedrock-runtime.{region}.amazonaws.com"),
+                custom: false,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn region_order_is_config_env_profile_default() {
+        let e = env(&[("AWS_REGION", "eu-west-1"), ("AWS_DEFAULT_REGION", "eu-central-1")]);
+        assert_eq!(resolve_region(Some("ap-south-1"), None, None, &e), ("ap-south-1".into(), RegionSource::Config));
+        assert_eq!(resolve_region(None, None, None, &e), ("eu-west-1".into(), RegionSource::AwsRegion));
+        let e = env(&[("AWS_REGION", "  "), ("AWS_DEFAULT_REGION", "eu-central-1")]);
+        assert_eq!(resolve_region(Some(" "), None, None, &e), ("eu-central-1".into(), RegionSource::AwsDefaultRegion));
+        let e = env(&[("HOME", "/nonexistent-home-for-test")]);
+        assert_eq!(resolve_region(None, None, None, &e), ("us-east-1".into(), RegionSource::Default));
+    }
+
+    #[test]
+    fn profile_region_is_read_from_the_config_file() {
+        let dir = std::env::temp_dir().join(format!("bn-region-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("config");
+        std::fs::write(&file, "[default]\nregion = us-west-1\n\n[profile work]\n# comment\nregion=eu-north-1\n")
+            .expect("write");
+        let path = file.to_string_lossy().to_string();
+        let e = env(&[("AWS_CONFIG_FILE", &path), ("AWS_PROFILE", "work")]);
+        assert_eq!(resolve_region(None, None, None, &e), ("eu-north-1".into(), RegionSource::Profile));
+        let e = env(&[("AWS_CONFIG_FILE", &path)]);
+        assert_eq!(resolve_region(None, None, None, &e), ("us-west-1".into(), RegionSource::Profile));
+        assert_eq!(resolve_region(None, None, Some("work"), &e).0, "eu-north-1");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn standard_base_url_implies_region_others_are_verbatim() {
+        assert_eq!(standard_runtime_region("https://bedrock-runtime.eu-west-3.amazonaws.com").as_deref(), Some("eu-west-3"));
+        assert_eq!(
+            standard_runtime_region("https://bedrock-runtime-fips.us-gov-west-1.amazonaws.com/").as_deref(),
+            Some("us-gov-west-1")
+        );
+        assert_eq!(standard_runtime_region("https://vpce-123.bedrock-runtime.us-east-1.vpce.amazonaws.com"), None);
+        assert_eq!(standard_runtime_region("http://127.0.0.1:4599"), None);
+
+        let e = env(&[("AWS_REGION", "us-west-2")]);
+        let (region, source) = resolve_region(None, Some("https://bedrock-runtime.eu-west-3.amazonaws.com"), None, &e);
+        assert_eq!((region.as_str(), source), ("eu-west-3", RegionSource::BaseUrl));
+
+        let std = Endpoints::resolve("eu-west-3", Some("https://bedrock-runtime.eu-west-3.amazonaws.com"), None);
+        assert_eq!(std.control, "https://bedrock.eu-west-3.amazonaws.com");
+        assert_eq!(std.runtime, "https://bedrock-runtime.eu-west-3.amazonaws.com");
+        assert!(!std.custom);
+        let proxy = Endpoints::resolve("us-east-1", Some("https://proxy.example.com/bedrock/"), None);
+        assert_eq!(proxy.runtime, "https://proxy.example.com/bedrock");
+        assert_eq!(proxy.control, "https://proxy.example.com/bedrock");
+        let emu = Endpoints::resolve("us-east-1", Some("https://proxy.example.com"), Some("http://127.0.0.1:4599"));
+        assert_eq!(emu.control, "http://127.0.0.1:4599");
+        assert!(emu.custom);
+    }
+}
