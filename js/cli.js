@@ -1,0 +1,307 @@
+#!/usr/bin/env node
+'use strict'
+// `npx bedrock-native <command>`: the addon from a shell.
+//
+//   models list [--json] [--plain] [--provider amazon-bedrock] [--filter anthropic,meta]
+//   chat -m <model id> [--reasoning low|medium|high] "prompt"
+//   auth
+//   emulator [--port 4599] [--host 127.0.0.1]
+//
+// Every command takes --region and --endpoint-url. Exit codes: 0 ok, 1 the operation
+// failed (AWS said no, network, stream error), 2 bad usage.
+
+const { painter, modelRows, renderTable, MODEL_COLUMNS } = require('./format.js')
+
+const USAGE = `Usage: bedrock-native <command> [options]
+
+Commands:
+  models list        List Bedrock models available to these credentials
+      --json           machine-readable output
+      --plain          one model ref per line
+      --provider NAME  gateway provider to list (only amazon-bedrock has models here)
+      --filter LIST    Bedrock providers to keep, comma-separated (anthropic,meta,...)
+  chat -m MODEL PROMPT Stream a reply to PROMPT from MODEL (a model id or amazon-bedrock/<id>)
+      --reasoning LEVEL  minimal|low|medium|high|xhigh (thinking shown dimmed)
+      --max-tokens N
+  auth               Show which credential source and region would be used
+  emulator           Run the loopback Bedrock emulator until interrupted
+      --port N         port to listen on (default: a free one)
+      --host ADDR      address to bind (default 127.0.0.1)
+
+Options for every command:
+  --region REGION      AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, profile, us-east-1)
+  --endpoint-url URL   Send requests to URL instead of AWS (a VPC endpoint, a proxy, the emulator)
+  --profile NAME       AWS shared-config profile
+  -h, --help           Show this help
+`
+
+class UsageError extends Error {}
+
+const FLAGS_WITH_VALUES = new Set([
+  '--region',
+  '--endpoint-url',
+  '--profile',
+  '--provider',
+  '--filter',
+  '-m',
+  '--model',
+  '--reasoning',
+  '--max-tokens',
+  '--port',
+  '--host',
+])
+const BOOLEAN_FLAGS = new Set(['--json', '--plain', '-h', '--help'])
+
+function parseArgs(argv) {
+  const positional = []
+  const flags = {}
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    if (arg === '--') {
+      positional.push(...argv.slice(i + 1))
+      break
+    }
+    if (arg.startsWith('-') && arg !== '-') {
+      const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined]
+      if (BOOLEAN_FLAGS.has(name)) {
+        flags[name] = true
+      } else if (FLAGS_WITH_VALUES.has(name)) {
+        const value = inline ?? argv[++i]
+        if (value === undefined) throw new UsageError(`${name} needs a value`)
+        flags[name] = value
+      } else {
+        throw new UsageError(`unknown option ${name}`)
+      }
+    } else {
+      positional.push(arg)
+    }
+  }
+  return { positional, flags }
+}
+
+/** A spinner on stderr while we wait, only when stderr is a terminal. */
+function spinner(text) {
+  if (!process.stderr.isTTY) return { stop() {} }
+  const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
+  let i = 0
+  const timer = setInterval(() => process.stderr.write(`\r${frames[i++ % frames.length]} ${text}`), 80)
+  return {
+    stop() {
+      clearInterval(timer)
+      process.stderr.write('\r\u001b[2K')
+    },
+  }
+}
+
+function commonOptions(flags) {
+  const options = {}
+  if (flags['--region']) options.region = flags['--region']
+  if (flags['--endpoint-url']) options.endpoint = flags['--endpoint-url']
+  if (flags['--profile']) options.profile = flags['--profile']
+  return options
+}
+
+async function modelsList(bedrock, flags) {
+  const provider = flags['--provider'] ?? 'amazon-bedrock'
+  const options = commonOptions(flags)
+  if (flags['--filter']) {
+    options.providerFilter = flags['--filter']
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+  }
+  let models = []
+  let warnings = []
+  if (provider === 'amazon-bedrock') {
+    const spin = spinner('Discovering Bedrock models…')
+    try {
+      const result = await bedrock.discoverModels(options)
+      models = Array.isArray(result) ? result : result.models
+      warnings = (!Array.isArray(result) && result.warnings) || []
+    } finally {
+      spin.stop()
+    }
+  }
+  if (flags['--json']) {
+    process.stdout.write(`${JSON.stringify({ provider, count: models.length, models, warnings }, null, 2)}\n`)
+    return
+  }
+  if (flags['--plain']) {
+    for (const m of models) process.stdout.write(`${provider}/${m.id}\n`)
+  } else {
+    process.stdout.write(`${renderTable(modelRows(models, { provider }), MODEL_COLUMNS)}\n`)
+  }
+  for (const w of warnings) process.stderr.write(`warning: ${typeof w === 'string' ? w : w.message}\n`)
+}
+
+async function chat(bedrock, positional, flags) {
+  let modelRef = flags['-m'] ?? flags['--model']
+  if (!modelRef) throw new UsageError('chat needs a model: -m <model id>')
+  const prompt = positional.join(' ').trim()
+  if (!prompt) throw new UsageError('chat needs a prompt')
+  if (modelRef.startsWith('amazon-bedrock/')) modelRef = modelRef.slice('amazon-bedrock/'.length)
+  const options = commonOptions(flags)
+  const paint = painter(process.stdout)
+
+  // The discovered entry carries the model's limits and capabilities; fall back to a
+  // plain entry for ids discovery does not list (application profiles, new models).
+  let known
+  try {
+    const result = await bedrock.discoverModels(options)
+    const models = Array.isArray(result) ? result : result.models
+    known = models.find((m) => m.id === modelRef)
+  } catch {
+    known = undefined
+  }
+  const model = {
+    id: modelRef,
+    name: modelRef,
+    reasoning: false,
+    input: ['text'],
+    cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+    contextWindow: 32000,
+    maxTokens: 4096,
+    ...known,
+    api: 'bedrock-converse-stream',
+    provider: 'amazon-bedrock',
+  }
+  if (options.endpoint) model.baseUrl = options.endpoint
+  const streamOptions = { region: options.region, profile: options.profile }
+  if (flags['--reasoning']) streamOptions.reasoning = flags['--reasoning']
+  if (flags['--max-tokens']) {
+    const n = Number(flags['--max-tokens'])
+    if (!Number.isInteger(n) || n <= 0) throw new UsageError('--max-tokens must be a positive integer')
+    streamOptions.maxTokens = n
+  }
+
+  const controller = new AbortController()
+  process.once('SIGINT', () => controller.abort())
+  streamOptions.signal = controller.signal
+
+  const context = { messages: [{ role: 'user', content: prompt, timestamp: Date.now() }] }
+  const spin = spinner('Waiting for the first token…')
+  let spinning = true
+  const stopSpin = () => {
+    if (spinning) {
+      spin.stop()
+      spinning = false
+    }
+  }
+  let failed
+  try {
+    for await (const event of bedrock.converseStream(model, context, streamOptions)) {
+      if (event.type === 'text_delta') {
+        stopSpin()
+        process.stdout.write(event.delta)
+      } else if (event.type === 'thinking_delta') {
+        stopSpin()
+        process.stdout.write(paint.dim(event.delta))
+      } else if (event.type === 'thinking_end') {
+        process.stdout.write('\n')
+      } else if (event.type === 'toolcall_end') {
+        stopSpin()
+        process.stdout.write(paint.cyan(`\n[tool call ${event.toolCall.name} ${JSON.stringify(event.toolCall.arguments)}]\n`))
+      } else if (event.type === 'done') {
+        stopSpin()
+        const u = event.message.usage || {}
+        process.stdout.write(`\n${paint.dim(`[${event.reason} · in ${u.input ?? 0} · out ${u.output ?? 0}${u.cacheRead ? ` · cache read ${u.cacheRead}` : ''}${u.cacheWrite ? ` · cache write ${u.cacheWrite}` : ''}]`)}\n`)
+      } else if (event.type === 'error') {
+        stopSpin()
+        failed = event.error
+      }
+    }
+  } finally {
+    stopSpin()
+  }
+  if (failed) {
+    const code = failed.code ? `[${failed.code}] ` : ''
+    throw Object.assign(new Error(`${code}${failed.errorMessage || 'the stream failed'}`), { reported: true })
+  }
+}
+
+async function auth(bedrock, flags) {
+  const marker = bedrock.detectAuthMarker()
+  const options = commonOptions(flags)
+  const spin = spinner('Probing the AWS credential chain…')
+  let probe
+  try {
+    probe = await bedrock.probeCredentials({ region: options.region, profile: options.profile, timeoutMs: 3000 })
+  } finally {
+    spin.stop()
+  }
+  const lines = [
+    ['Env marker', marker.label],
+    ['Credentials', probe.available ? `found (${probe.source})` : 'none found'],
+    ['Region', probe.region ?? '-'],
+  ]
+  if (probe.expiresAt) lines.push(['Expires', String(probe.expiresAt)])
+  if (probe.detail) lines.push(['Detail', probe.detail])
+  const width = Math.max(...lines.map(([k]) => k.length))
+  for (const [k, v] of lines) process.stdout.write(`${k.padEnd(width)}  ${v}\n`)
+  if (!probe.available) process.exitCode = 1
+}
+
+async function emulator(bedrock, flags) {
+  const options = {}
+  if (flags['--port'] !== undefined) {
+    const port = Number(flags['--port'])
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0-65535')
+    options.port = port
+  }
+  if (flags['--host']) options.host = flags['--host']
+  if (flags['--region']) options.region = flags['--region']
+  const emu = await bedrock.startEmulator(options)
+  process.stdout.write(
+    [
+      `Bedrock emulator listening on ${emu.url}`,
+      `  region                 ${emu.region}`,
+      `  AWS_ACCESS_KEY_ID      ${emu.accessKeyId}`,
+      `  AWS_SECRET_ACCESS_KEY  ${emu.secretAccessKey}`,
+      `  bearer token           ${emu.bearerToken}`,
+      `(test credentials of the emulator, not AWS secrets) Press Ctrl+C to stop.`,
+      '',
+    ].join('\n'),
+  )
+  await new Promise((resolve) => {
+    process.once('SIGINT', resolve)
+    process.once('SIGTERM', resolve)
+  })
+  await emu.close()
+}
+
+async function main(argv) {
+  const { positional, flags } = parseArgs(argv)
+  if (flags['-h'] || flags['--help'] || positional.length === 0) {
+    process.stdout.write(USAGE)
+    return positional.length === 0 && !flags['-h'] && !flags['--help'] ? 2 : 0
+  }
+  const bedrock = require('./index.js')
+  const [command, ...rest] = positional
+  if (command === 'models') {
+    if (rest[0] !== 'list') throw new UsageError(`unknown models subcommand ${rest[0] ?? '(none)'}; try: models list`)
+    await modelsList(bedrock, flags)
+  } else if (command === 'chat') {
+    await chat(bedrock, rest, flags)
+  } else if (command === 'auth') {
+    await auth(bedrock, flags)
+  } else if (command === 'emulator') {
+    await emulator(bedrock, flags)
+  } else {
+    throw new UsageError(`unknown command ${command}`)
+  }
+  return process.exitCode ?? 0
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    const paint = painter(process.stderr)
+    if (error instanceof UsageError) {
+      process.stderr.write(`${paint.red('error:')} ${error.message}\n\n${USAGE}`)
+      process.exit(2)
+    }
+    const code = error.code && !error.reported ? `[${error.code}] ` : ''
+    process.stderr.write(`${paint.red('error:')} ${code}${error.message}\n`)
+    process.exit(1)
+  },
+)
