@@ -1,1 +1,112 @@
-//! (being written)
+//! Loopback Amazon Bedrock emulator: control plane (`ListFoundationModels`,
+//! `ListInferenceProfiles`, `GetInferenceProfile`, `GetFoundationModel`) and runtime
+//! (`Converse`, `ConverseStream` with real `application/vnd.amazon.eventstream` frames),
+//! SigV4 and bearer auth verified as AWS does, scripted replies and fault injection,
+//! request recording and connection tracking.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use bedrock_emulator::{Emulator, EmulatorConfig};
+//! let emu = Emulator::start(EmulatorConfig::default()).await?;
+//! println!("{}", emu.url());
+//! emu.close().await;
+//! # Ok(()) }
+//! ```
+//!
+//! The emulator runs on the caller's tokio runtime (`tokio::spawn`), so it works inside
+//! napi's runtime as well as in `#[tokio::test]`.
+
+pub mod catalogue;
+pub mod eventstream;
+pub mod reply;
+pub mod script;
+pub mod sigv4;
+mod server;
+
+pub use script::{Faults, HttpError, Script, ScriptFrame};
+pub use server::{ConnectionRecord, ConnectionStats, Emulator, RecordedRequest, ResponseRecord};
+pub use sigv4::Credentials;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Default test identity accepted by the emulator.
+pub const DEFAULT_ACCESS_KEY_ID: &str = "AKIDEMULATORTEST0001";
+pub const DEFAULT_SECRET_ACCESS_KEY: &str = "emulator/secret/key/0000000000000000000000";
+pub const DEFAULT_REGION: &str = "us-east-1";
+pub const DEFAULT_BEARER_TOKEN: &str = "bedrock-emulator-api-key";
+
+/// Emulator settings. Every field has a default; from JSON (camelCase) any subset may be
+/// given.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct EmulatorConfig {
+    /// Interface to bind (default 127.0.0.1).
+    pub host: String,
+    /// Port (0 = a free port).
+    pub port: u16,
+    /// The region the emulator is "in": SigV4 scope region, ARNs.
+    pub region: String,
+    pub account_id: String,
+    /// Accepted SigV4 identities.
+    pub credentials: Vec<Credentials>,
+    /// Accepted `Authorization: Bearer` tokens (Bedrock API keys).
+    pub bearer_tokens: Vec<String>,
+    /// Verify auth (false: accept anything, still record what was sent).
+    pub auth: bool,
+    /// Allowed clock skew for `x-amz-date`, seconds (AWS: 300).
+    pub max_skew_secs: u64,
+    /// Replace the built-in foundation models (`FoundationModelSummary` JSON items).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub foundation_models: Option<Vec<Value>>,
+    /// Added to the (built-in or replaced) foundation models.
+    pub extra_foundation_models: Vec<Value>,
+    /// Replace the built-in inference profiles (`InferenceProfileSummary` JSON items).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inference_profiles: Option<Vec<Value>>,
+    pub extra_inference_profiles: Vec<Value>,
+    /// Operations answered with 403 AccessDeniedException (`ListInferenceProfiles` or
+    /// `bedrock:ListInferenceProfiles`; runtime: `Converse`, `ConverseStream`).
+    pub deny_operations: Vec<String>,
+    /// Reject on-demand calls to a foundation model whose `inferenceTypesSupported` lacks
+    /// `ON_DEMAND` (as AWS does: use an inference profile).
+    pub enforce_inference_types: bool,
+    /// Pause between default-reply frames, ms (0 = none).
+    pub frame_delay_ms: u64,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            host: "127.0.0.1".into(),
+            port: 0,
+            region: DEFAULT_REGION.into(),
+            account_id: catalogue::DEFAULT_ACCOUNT.into(),
+            credentials: vec![Credentials {
+                access_key_id: DEFAULT_ACCESS_KEY_ID.into(),
+                secret_access_key: DEFAULT_SECRET_ACCESS_KEY.into(),
+                session_token: None,
+            }],
+            bearer_tokens: vec![DEFAULT_BEARER_TOKEN.into()],
+            auth: true,
+            max_skew_secs: 300,
+            foundation_models: None,
+            extra_foundation_models: Vec::new(),
+            inference_profiles: None,
+            extra_inference_profiles: Vec::new(),
+            deny_operations: Vec::new(),
+            enforce_inference_types: true,
+            frame_delay_ms: 0,
+        }
+    }
+}
+
+impl EmulatorConfig {
+    /// Parses options JSON (camelCase); unknown keys are an error naming them.
+    pub fn from_json(v: &Value) -> Result<Self, String> {
+        if v.is_null() {
+            return Ok(Self::default());
+        }
+        serde_json::from_value(v.clone()).map_err(|e| format!("invalid emulator options: {e}"))
+    }
+}
