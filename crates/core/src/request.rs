@@ -1,1 +1,1203 @@
-//! (being written)
+//! pi-ai `Model` + `Context` + stream options -> the ConverseStream request body.
+//!
+//! The body is byte-for-byte what pi-ai 0.73.x (`bedrock-converse-stream`, i.e.
+//! `streamBedrock` in `dist/providers/amazon-bedrock.js`) makes the AWS SDK for JS put on
+//! the wire for the same arguments — same members, same member order (the SDK's schema
+//! order), images as base64 — except the intended differences listed in
+//! `docs/differences-from-pi-ai.md` (each marked `Intended difference` below).
+//!
+//! pi-ai decides model families by looking at the model id / name strings; those checks
+//! are replicated exactly (see [`ModelFamily`]). Application inference profile ARNs carry
+//! no model name, so the caller may pass a resolver returning the underlying base model id
+//! and the same rules then apply to it.
+
+use std::fmt;
+
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
+use base64::engine::DecodePaddingMode;
+use base64::Engine as _;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{json, Map, Value};
+
+use crate::error::{Error, Result};
+
+// ---------------------------------------------------------------------------------------
+// pi-ai types (the subset of `dist/types.d.ts` the request depends on; unknown fields are
+// tolerated everywhere because the gateway stores richer objects than this).
+// ---------------------------------------------------------------------------------------
+
+/// pi-ai `Model<"bedrock-converse-stream">`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Model {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    /// JS truthiness: pi-ai tests `!model.reasoning`.
+    #[serde(default, deserialize_with = "de_truthy")]
+    pub reasoning: bool,
+    /// `model.thinkingLevelMap?.[level]`: a string overrides the effort sent to adaptive models.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thinking_level_map: Option<Map<String, Value>>,
+    #[serde(default)]
+    pub input: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_window: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headers: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compat: Option<Value>,
+}
+
+/// pi-ai `Context`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Context {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_prompt: Option<String>,
+    pub messages: Vec<Message>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tools: Option<Vec<Tool>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "role")]
+pub enum Message {
+    #[serde(rename = "user")]
+    User(UserMessage),
+    #[serde(rename = "assistant")]
+    Assistant(AssistantMessage),
+    #[serde(rename = "toolResult")]
+    ToolResult(ToolResultMessage),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct UserMessage {
+    pub content: UserContent,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<Value>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum UserContent {
+    Text(String),
+    Blocks(Vec<UserBlock>),
+}
+
+impl<'de> Deserialize<'de> for UserContent {
+    // By hand so a bad block is named by its index (serde's untagged error names nothing).
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::Error as _;
+        match Value::deserialize(d)? {
+            Value::String(s) => Ok(UserContent::Text(s)),
+            Value::Array(items) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, b)| serde_json::from_value::<UserBlock>(b).map_err(|e| D::Error::custom(format!("content[{i}]: {e}"))))
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map(UserContent::Blocks),
+            _ => Err(D::Error::custom("content: expected a string or an array of text/image blocks")),
+        }
+    }
+}
+
+/// Text or image: the content of user messages and tool results.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "type")]
+pub enum UserBlock {
+    #[serde(rename = "text")]
+    Text(TextContent),
+    #[serde(rename = "image")]
+    Image(ImageContent),
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct TextContent {
+    #[serde(default)]
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_signature: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageContent {
+    /// Base64 image bytes.
+    pub data: String,
+    pub mime_type: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ThinkingContent {
+    #[serde(default)]
+    pub thinking: String,
+    /// Claude's signature; for `redacted` blocks the opaque (base64) redacted payload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thinking_signature: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redacted: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolCall {
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arguments: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thought_signature: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "type")]
+pub enum AssistantBlock {
+    #[serde(rename = "text")]
+    Text(TextContent),
+    #[serde(rename = "thinking")]
+    Thinking(ThinkingContent),
+    #[serde(rename = "toolCall")]
+    ToolCall(ToolCall),
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct AssistantMessage {
+    pub content: Vec<AssistantBlock>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<Value>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolResultMessage {
+    pub tool_call_id: String,
+    #[serde(default)]
+    pub tool_name: String,
+    #[serde(default)]
+    pub content: Vec<UserBlock>,
+    /// JS truthiness: pi-ai tests `m.isError ? ERROR : SUCCESS`.
+    #[serde(default, deserialize_with = "de_truthy")]
+    pub is_error: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<Value>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Tool {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// JSON schema (TypeBox in pi-ai); sent verbatim as `inputSchema.json`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<Value>,
+}
+
+/// pi-ai `BedrockOptions` (what `streamBedrock` reads) plus the plugin-config extras.
+/// Unknown fields (`signal`, `onPayload`, `sessionId`, ...) are tolerated and ignored here.
+#[derive(Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamOptions {
+    /// Kept as a JSON number so it is sent exactly as given.
+    #[serde(default)]
+    pub max_tokens: Option<serde_json::Number>,
+    #[serde(default)]
+    pub temperature: Option<serde_json::Number>,
+    /// `"minimal" | "low" | "medium" | "high" | "xhigh"`; pi-ai tests truthiness only.
+    #[serde(default)]
+    pub reasoning: Option<String>,
+    /// `{ minimal?, low?, medium?, high? }` token budgets.
+    #[serde(default)]
+    pub thinking_budgets: Option<Map<String, Value>>,
+    #[serde(default)]
+    pub interleaved_thinking: Option<bool>,
+    /// `"summarized"` (default) or `"omitted"`.
+    #[serde(default)]
+    pub thinking_display: Option<String>,
+    /// `"auto" | "any" | "none" | { type: "tool", name }`.
+    #[serde(default)]
+    pub tool_choice: Option<Value>,
+    /// `"none" | "short" | "long"`; unset = `PI_CACHE_RETENTION=long` ? long : short.
+    #[serde(default)]
+    pub cache_retention: Option<String>,
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub profile: Option<String>,
+    #[serde(default)]
+    pub bearer_token: Option<String>,
+    #[serde(default)]
+    pub request_metadata: Option<Value>,
+    /// Not read by pi-ai: Bedrock `serviceTier` (`"default" | "priority" | "flex" | ...` or
+    /// `{ type }`), sent only when given.
+    #[serde(default)]
+    pub service_tier: Option<Value>,
+    /// Not read by pi-ai: the plugin config's guardrail, applied to every request.
+    #[serde(default)]
+    pub guardrail: Option<GuardrailConfig>,
+}
+
+impl fmt::Debug for StreamOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The bearer token is a secret: never printed.
+        f.debug_struct("StreamOptions")
+            .field("max_tokens", &self.max_tokens)
+            .field("temperature", &self.temperature)
+            .field("reasoning", &self.reasoning)
+            .field("thinking_budgets", &self.thinking_budgets)
+            .field("interleaved_thinking", &self.interleaved_thinking)
+            .field("thinking_display", &self.thinking_display)
+            .field("tool_choice", &self.tool_choice)
+            .field("cache_retention", &self.cache_retention)
+            .field("region", &self.region)
+            .field("profile", &self.profile)
+            .field("bearer_token", &self.bearer_token.as_ref().map(|_| "<redacted>"))
+            .field("request_metadata", &self.request_metadata)
+            .field("service_tier", &self.service_tier)
+            .field("guardrail", &self.guardrail)
+            .finish()
+    }
+}
+
+/// `plugins.entries["amazon-bedrock"].config.guardrail`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct GuardrailConfig {
+    pub guardrail_identifier: String,
+    pub guardrail_version: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream_processing_mode: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<String>,
+}
+
+fn de_truthy<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<bool, D::Error> {
+    let v = Value::deserialize(d)?;
+    Ok(js_truthy(&v))
+}
+
+fn js_truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().map(|f| f != 0.0 && !f.is_nan()).unwrap_or(true),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(_) | Value::Object(_) => true,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Parsing from JS values, with errors naming where the input was wrong.
+// ---------------------------------------------------------------------------------------
+
+impl Model {
+    pub fn from_value(v: Value) -> Result<Model> {
+        serde_json::from_value(v).map_err(|e| Error::invalid_argument(format!("model: {e}")))
+    }
+}
+
+impl Context {
+    /// Parses message by message so an error names the offending `messages[i]`.
+    pub fn from_value(v: Value) -> Result<Context> {
+        let Value::Object(mut obj) = v else {
+            return Err(Error::invalid_argument("context: expected an object"));
+        };
+        let system_prompt = match obj.remove("systemPrompt") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s),
+            Some(_) => return Err(Error::invalid_argument("context.systemPrompt: expected a string")),
+        };
+        let messages = match obj.remove("messages") {
+            Some(Value::Array(items)) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, m)| {
+                    serde_json::from_value::<Message>(m)
+                        .map_err(|e| Error::invalid_argument(format!("context.messages[{i}]: {e}")))
+                })
+                .collect::<Result<Vec<_>>>()?,
+            _ => return Err(Error::invalid_argument("context.messages: expected an array")),
+        };
+        let tools = match obj.remove("tools") {
+            None | Some(Value::Null) => None,
+            Some(Value::Array(items)) => Some(
+                items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, t)| {
+                        serde_json::from_value::<Tool>(t)
+                            .map_err(|e| Error::invalid_argument(format!("context.tools[{i}]: {e}")))
+                    })
+                    .collect::<Result<Vec<_>>>()?,
+            ),
+            Some(_) => return Err(Error::invalid_argument("context.tools: expected an array")),
+        };
+        Ok(Context { system_prompt, messages, tools })
+    }
+}
+
+impl StreamOptions {
+    pub fn from_value(v: Value) -> Result<StreamOptions> {
+        match v {
+            Value::Null => Ok(StreamOptions::default()),
+            v => serde_json::from_value(v).map_err(|e| Error::invalid_argument(format!("options: {e}"))),
+        }
+    }
+}
+
+/// Parses JSON text produced by JS `JSON.stringify`, dropping unpaired UTF-16 surrogates.
+///
+/// JS strings may hold lone surrogates; `JSON.stringify` writes them as `\udXXX` escapes,
+/// which Rust strings cannot hold. pi-ai's `sanitizeSurrogates` removes them from every text
+/// it sends, so removing them while parsing gives the same text.
+pub fn parse_js_json(text: &str) -> Result<Value> {
+    let cleaned = strip_lone_surrogate_escapes(text);
+    serde_json::from_str(&cleaned).map_err(|e| Error::invalid_argument(format!("invalid JSON argument: {e}")))
+}
+
+fn parse_hex4(bytes: &[u8]) -> Option<u16> {
+    if bytes.len() < 4 {
+        return None;
+    }
+    let s = std::str::from_utf8(&bytes[..4]).ok()?;
+    u16::from_str_radix(s, 16).ok()
+}
+
+/// Removes `\uD800`–`\uDFFF` escapes that are not part of a high+low pair.
+fn strip_lone_surrogate_escapes(text: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = text.as_bytes();
+    if !text.contains("\\u") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let mut copied_to = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        // An escape: `\\`, `\"`, `\n`, ..., or `\uXXXX`.
+        if bytes.get(i + 1) != Some(&b'u') {
+            i += 2;
+            continue;
+        }
+        let Some(unit) = parse_hex4(&bytes[i + 2..]) else {
+            i += 2;
+            continue;
+        };
+        if (0xD800..0xDC00).contains(&unit) {
+            let next_is_low = bytes.get(i + 6) == Some(&b'\\')
+                && bytes.get(i + 7) == Some(&b'u')
+                && parse_hex4(&bytes[(i + 8).min(bytes.len())..]).is_some_and(|u| (0xDC00..0xE000).contains(&u));
+            if next_is_low {
+                i += 12;
+                continue;
+            }
+        } else if !(0xDC00..0xE000).contains(&unit) {
+            i += 6;
+            continue;
+        }
+        // Lone high or lone low surrogate (a low one preceded by a high one was skipped above).
+        out.push_str(&text[copied_to..i]);
+        i += 6;
+        copied_to = i;
+    }
+    out.push_str(&text[copied_to..]);
+    std::borrow::Cow::Owned(out)
+}
+
+// ---------------------------------------------------------------------------------------
+// Model family rules (pi-ai decides these from id/name strings).
+// ---------------------------------------------------------------------------------------
+
+/// JS `String.prototype.trim` / regex `\s` whitespace: Unicode White_Space plus U+FEFF,
+/// minus U+0085 (which JS does not treat as whitespace).
+fn js_is_whitespace(c: char) -> bool {
+    c == '\u{FEFF}' || (c.is_whitespace() && c != '\u{85}')
+}
+
+fn js_trim_is_empty(s: &str) -> bool {
+    s.chars().all(js_is_whitespace)
+}
+
+/// `value.toLowerCase()` and `value.toLowerCase().replace(/[\s_.:]+/g, "-")`.
+fn match_candidates(value: &str, out: &mut Vec<String>) {
+    let lower = value.to_lowercase();
+    let mut dashed = String::with_capacity(lower.len());
+    let mut in_run = false;
+    for c in lower.chars() {
+        if js_is_whitespace(c) || c == '_' || c == '.' || c == ':' {
+            if !in_run {
+                dashed.push('-');
+            }
+            in_run = true;
+        } else {
+            dashed.push(c);
+            in_run = false;
+        }
+    }
+    out.push(lower);
+    out.push(dashed);
+}
+
+/// What pi-ai infers about a model from its id and name (and, beyond pi-ai, from the base
+/// model behind an application inference profile).
+#[derive(Debug, Clone)]
+pub struct ModelFamily {
+    /// `getModelMatchCandidates(id, name)` (+ the resolved base model id, if any).
+    candidates: Vec<String>,
+    /// Lower-cased id / name / base id for `isAnthropicClaudeModel`.
+    lower_id: String,
+    lower_name: String,
+    lower_base: Option<String>,
+}
+
+impl ModelFamily {
+    pub fn new(model: &Model, base_model_id: Option<&str>) -> ModelFamily {
+        let mut candidates = Vec::new();
+        match_candidates(&model.id, &mut candidates);
+        // `modelName ? [modelId, modelName] : [modelId]`
+        if let Some(name) = model.name.as_deref().filter(|n| !n.is_empty()) {
+            match_candidates(name, &mut candidates);
+        }
+        if let Some(base) = base_model_id {
+            match_candidates(base, &mut candidates);
+        }
+        ModelFamily {
+            candidates,
+            lower_id: model.id.to_lowercase(),
+            lower_name: model.name.as_deref().unwrap_or("").to_lowercase(),
+            lower_base: base_model_id.map(str::to_lowercase),
+        }
+    }
+
+    fn any(&self, needle: &str) -> bool {
+        self.candidates.iter().any(|c| c.contains(needle))
+    }
+
+    /// pi-ai `isAnthropicClaudeModel`.
+    pub fn is_anthropic_claude(&self) -> bool {
+        let id_like = |s: &str| s.contains("anthropic.claude") || s.contains("anthropic/claude");
+        id_like(&self.lower_id)
+            || id_like(&self.lower_name)
+            || self.lower_name.contains("claude")
+            || self.lower_base.as_deref().is_some_and(|b| id_like(b) || b.contains("claude"))
+    }
+
+    /// pi-ai `supportsAdaptiveThinking` (Opus 4.6+, Sonnet 4.6).
+    pub fn supports_adaptive_thinking(&self) -> bool {
+        self.any("opus-4-6") || self.any("opus-4-7") || self.any("sonnet-4-6")
+    }
+
+    /// pi-ai `supportsNativeXhighEffort`.
+    fn supports_native_xhigh_effort(&self) -> bool {
+        self.any("opus-4-7")
+    }
+
+    /// pi-ai `supportsPromptCaching` (`force_cache` = `AWS_BEDROCK_FORCE_CACHE=1`).
+    pub fn supports_prompt_caching(&self, force_cache: bool) -> bool {
+        if !self.any("claude") {
+            return force_cache;
+        }
+        self.any("-4-") || self.any("claude-3-7-sonnet") || self.any("claude-3-5-haiku")
+    }
+
+    /// Intended difference: Claude Opus 4.7 and later reject `temperature`; pi-ai 0.73
+    /// still sends it (and Bedrock answers 400).
+    pub fn rejects_temperature(&self) -> bool {
+        self.candidates.iter().any(|c| {
+            c.match_indices("opus-").any(|(at, _)| {
+                let rest = &c[at + 5..];
+                let major: String = rest.chars().take_while(|ch| ch.is_ascii_digit()).collect();
+                let Ok(major_n) = major.parse::<u32>() else { return false };
+                let after = &rest[major.len()..];
+                // `-7` is a minor version; `-20250514` is a date stamp (Opus 4.0).
+                let minor_n = after
+                    .strip_prefix('-')
+                    .map(|m| m.chars().take_while(|ch| ch.is_ascii_digit()).collect::<String>())
+                    .filter(|m| !m.is_empty() && m.len() <= 2)
+                    .and_then(|m| m.parse::<u32>().ok())
+                    .unwrap_or(0);
+                major_n > 4 || (major_n == 4 && minor_n >= 7)
+            })
+        })
+    }
+}
+
+/// Region of an ARN model id (`arn:aws:bedrock:<region>:<account>:...`), e.g. of an
+/// application inference profile, which must be called in its own region.
+pub fn arn_region(model_id: &str) -> Option<String> {
+    if !model_id.starts_with("arn:") {
+        return None;
+    }
+    let region = model_id.split(':').nth(3)?;
+    (!region.is_empty()).then(|| region.to_string())
+}
+
+/// Whether the id is an application inference profile ARN (no model name inside it).
+pub fn is_application_profile_arn(model_id: &str) -> bool {
+    model_id.starts_with("arn:") && model_id.contains(":application-inference-profile/")
+}
+
+// ---------------------------------------------------------------------------------------
+// The request.
+// ---------------------------------------------------------------------------------------
+
+/// The request to send: `POST /model/{url-encoded model_id}/converse-stream` with `body`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConverseRequest {
+    /// pi-ai's `modelId` (= `model.id`); goes in the URL path, not the body.
+    pub model_id: String,
+    /// The JSON body as the AWS SDK for JS serialises pi-ai's command input.
+    pub body: Value,
+    /// Region carried by an ARN model id; an ARN must be called in its own region.
+    pub arn_region: Option<String>,
+}
+
+/// What pi-ai reads from `process.env` while building the request.
+pub trait EnvLookup {
+    fn get(&self, name: &str) -> Option<String>;
+}
+
+/// The real process environment.
+pub struct ProcessEnv;
+
+impl EnvLookup for ProcessEnv {
+    fn get(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok()
+    }
+}
+
+impl<F: Fn(&str) -> Option<String>> EnvLookup for F {
+    fn get(&self, name: &str) -> Option<String> {
+        self(name)
+    }
+}
+
+/// Builds the request with no base-model resolver, reading the process environment.
+pub fn build_converse_request(model: &Model, context: &Context, options: &StreamOptions) -> Result<ConverseRequest> {
+    build_converse_request_with(model, context, options, &|_: &str| None, &ProcessEnv)
+}
+
+/// Builds the request. `resolve_base_model` maps an application inference profile ARN to
+/// its underlying base model id (discovery data / `GetInferenceProfile`), so pi-ai's
+/// id-based family rules (thinking, caching, temperature) apply to it too.
+pub fn build_converse_request_with(
+    model: &Model,
+    context: &Context,
+    options: &StreamOptions,
+    resolve_base_model: &dyn Fn(&str) -> Option<String>,
+    env: &dyn EnvLookup,
+) -> Result<ConverseRequest> {
+    let base_model_id = if is_application_profile_arn(&model.id) { resolve_base_model(&model.id) } else { None };
+    let family = ModelFamily::new(model, base_model_id.as_deref());
+    let supports_images = model.input.iter().any(|i| i == "image");
+    // Intended difference: reject an unsupported image type naming where it is. (pi-ai
+    // also fails before sending, but with only "Unknown image type: ...".)
+    if supports_images {
+        validate_images(&context.messages)?;
+    }
+
+    let cache_retention = resolve_cache_retention(options.cache_retention.as_deref(), env);
+    let force_cache = env.get("AWS_BEDROCK_FORCE_CACHE").as_deref() == Some("1");
+    let caching = cache_retention != "none" && family.supports_prompt_caching(force_cache);
+    let cache_point = || {
+        let mut cp = Map::new();
+        cp.insert("type".into(), json!("default"));
+        if cache_retention == "long" {
+            cp.insert("ttl".into(), json!("1h"));
+        }
+        json!({ "cachePoint": Value::Object(cp) })
+    };
+
+    let transformed = transform_messages(&context.messages, model, supports_images);
+    let mut messages = convert_messages(&transformed, &family)?;
+    // Intended difference: Bedrock rejects two consecutive messages of the same role
+    // (e.g. a user message right after tool results); pi-ai sends them as they are.
+    merge_consecutive_same_role(&mut messages);
+    if caching {
+        if let Some(last) = messages.last_mut() {
+            if last.get("role").and_then(Value::as_str) == Some("user") {
+                if let Some(Value::Array(content)) = last.get_mut("content") {
+                    content.push(cache_point());
+                }
+            }
+        }
+    }
+
+    let mut body = Map::new();
+    body.insert("messages".into(), Value::Array(messages));
+    if let Some(system) = context.system_prompt.as_deref().filter(|s| !s.is_empty()) {
+        let mut blocks = vec![json!({ "text": system })];
+        if caching {
+            blocks.push(cache_point());
+        }
+        body.insert("system".into(), Value::Array(blocks));
+    }
+    let mut inference = Map::new();
+    if let Some(max_tokens) = &options.max_tokens {
+        inference.insert("maxTokens".into(), Value::Number(max_tokens.clone()));
+    }
+    if let Some(temperature) = &options.temperature {
+        if !family.rejects_temperature() {
+            inference.insert("temperature".into(), Value::Number(temperature.clone()));
+        }
+    }
+    body.insert("inferenceConfig".into(), Value::Object(inference));
+    if let Some(tool_config) = convert_tool_config(context.tools.as_deref(), options.tool_choice.as_ref()) {
+        body.insert("toolConfig".into(), tool_config);
+    }
+    if let Some(guardrail) = &options.guardrail {
+        body.insert("guardrailConfig".into(), guardrail_config(guardrail));
+    }
+    if let Some(fields) = additional_model_request_fields(model, &family, options, env) {
+        body.insert("additionalModelRequestFields".into(), fields);
+    }
+    if let Some(metadata) = options.request_metadata.as_ref().filter(|m| !m.is_null()) {
+        body.insert("requestMetadata".into(), metadata.clone());
+    }
+    if let Some(tier) = options.service_tier.as_ref().filter(|t| !t.is_null()) {
+        let tier = match tier {
+            Value::String(s) => json!({ "type": s }),
+            other => other.clone(),
+        };
+        body.insert("serviceTier".into(), tier);
+    }
+
+    Ok(ConverseRequest { model_id: model.id.clone(), body: Value::Object(body), arn_region: arn_region(&model.id) })
+}
+
+/// pi-ai `resolveCacheRetention`.
+fn resolve_cache_retention<'a>(given: Option<&'a str>, env: &dyn EnvLookup) -> std::borrow::Cow<'a, str> {
+    match given.filter(|s| !s.is_empty()) {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None if env.get("PI_CACHE_RETENTION").as_deref() == Some("long") => "long".into(),
+        None => "short".into(),
+    }
+}
+
+const IMAGE_FORMATS: &[(&str, &str)] =
+    &[("image/jpeg", "jpeg"), ("image/jpg", "jpeg"), ("image/png", "png"), ("image/gif", "gif"), ("image/webp", "webp")];
+
+fn image_format(mime_type: &str) -> Option<&'static str> {
+    IMAGE_FORMATS.iter().find(|(m, _)| *m == mime_type).map(|(_, f)| *f)
+}
+
+/// `atob` semantics: ASCII whitespace ignored, padding optional, trailing bits discarded.
+const FORGIVING_BASE64: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
+
+/// The wire form of image bytes: the SDK base64-encodes what `atob(data)` decoded.
+fn canonical_base64(data: &str) -> Option<String> {
+    let compact: String = data.chars().filter(|c| !matches!(c, ' ' | '\t' | '\n' | '\x0C' | '\r')).collect();
+    let bytes = FORGIVING_BASE64.decode(compact.as_bytes()).ok()?;
+    Some(STANDARD.encode(bytes))
+}
+
+fn validate_images(messages: &[Message]) -> Result<()> {
+    for (mi, message) in messages.iter().enumerate() {
+        let blocks: &[UserBlock] = match message {
+            Message::User(UserMessage { content: UserContent::Blocks(b), .. }) => b,
+            Message::ToolResult(t) => &t.content,
+            _ => continue,
+        };
+        for (bi, block) in blocks.iter().enumerate() {
+            if let UserBlock::Image(img) = block {
+                if image_format(&img.mime_type).is_none() {
+                    return Err(Error::invalid_argument(format!(
+                        "context.messages[{mi}].content[{bi}]: unsupported image type {:?}; Bedrock accepts image/jpeg, image/png, image/gif, image/webp",
+                        img.mime_type
+                    )));
+                }
+                if canonical_base64(&img.data).is_none() {
+                    return Err(Error::invalid_argument(format!(
+                        "context.messages[{mi}].content[{bi}]: image data is not valid base64"
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn image_block(img: &ImageContent) -> Result<Value> {
+    // validate_images ran first for vision models; non-vision models never get here.
+    let format = image_format(&img.mime_type)
+        .ok_or_else(|| Error::invalid_argument(format!("Unknown image type: {}", img.mime_type)))?;
+    let bytes = canonical_base64(&img.data).ok_or_else(|| Error::invalid_argument("image data is not valid base64"))?;
+    Ok(json!({ "image": { "format": format, "source": { "bytes": bytes } } }))
+}
+
+const NON_VISION_USER_IMAGE_PLACEHOLDER: &str = "(image omitted: model does not support images)";
+const NON_VISION_TOOL_IMAGE_PLACEHOLDER: &str = "(tool image omitted: model does not support images)";
+
+/// pi-ai `replaceImagesWithPlaceholder`.
+fn replace_images_with_placeholder(content: &[UserBlock], placeholder: &str) -> Vec<UserBlock> {
+    let mut result = Vec::with_capacity(content.len());
+    let mut previous_was_placeholder = false;
+    for block in content {
+        match block {
+            UserBlock::Image(_) => {
+                if !previous_was_placeholder {
+                    result.push(UserBlock::Text(TextContent { text: placeholder.to_string(), text_signature: None }));
+                }
+                previous_was_placeholder = true;
+            }
+            UserBlock::Text(t) => {
+                previous_was_placeholder = t.text == placeholder;
+                result.push(block.clone());
+            }
+        }
+    }
+    result
+}
+
+/// pi-ai `normalizeToolCallId` (per UTF-16 code unit, like the JS regex).
+pub fn normalize_tool_call_id(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for c in id.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+            out.push(c);
+        } else {
+            for _ in 0..c.len_utf16() {
+                out.push('_');
+            }
+        }
+    }
+    out.truncate(64); // all ASCII now, so bytes == UTF-16 units
+    out
+}
+
+/// pi-ai `transformMessages` with `normalizeToolCallId`: image downgrade for non-vision
+/// models, cross-model thinking/tool-id handling, errored/aborted turns dropped, orphaned
+/// tool calls answered with a synthetic error result.
+fn transform_messages(messages: &[Message], model: &Model, supports_images: bool) -> Vec<Message> {
+    use std::collections::{HashMap, HashSet};
+    let mut id_map: HashMap<String, String> = HashMap::new();
+    let mut transformed = Vec::with_capacity(messages.len());
+    for msg in messages {
+        let msg = match msg {
+            Message::User(u) => match (&u.content, supports_images) {
+                (UserContent::Blocks(blocks), false) => Message::User(UserMessage {
+                    content: UserContent::Blocks(replace_images_with_placeholder(blocks, NON_VISION_USER_IMAGE_PLACEHOLDER)),
+                    timestamp: u.timestamp.clone(),
+                }),
+                _ => msg.clone(),
+            },
+            Message::ToolResult(t) => {
+                let mut t = t.clone();
+                if !supports_images {
+                    t.content = replace_images_with_placeholder(&t.content, NON_VISION_TOOL_IMAGE_PLACEHOLDER);
+                }
+                if let Some(normalized) = id_map.get(&t.tool_call_id) {
+                    t.tool_call_id = normalized.clone();
+                }
+                Message::ToolResult(t)
+            }
+            Message::Assistant(a) => {
+                let same_model = a.provider == model.provider && a.api == model.api && a.model.as_deref() == Some(&model.id);
+                let mut content = Vec::with_capacity(a.content.len());
+                for block in &a.content {
+                    match block {
+                        AssistantBlock::Thinking(th) => {
+                            if th.redacted == Some(true) {
+                                if same_model {
+                                    content.push(block.clone());
+                                }
+                                continue;
+                            }
+                            if same_model && th.thinking_signature.as_deref().is_some_and(|s| !s.is_empty()) {
+                                content.push(block.clone());
+                                continue;
+                            }
+                            if js_trim_is_empty(&th.thinking) {
+                                continue;
+                            }
+                            if same_model {
+                                content.push(block.clone());
+                            } else {
+                                content.push(AssistantBlock::Text(TextContent {
+                                    text: th.thinking.clone(),
+                                    text_signature: None,
+                                }));
+                            }
+                        }
+                        AssistantBlock::Text(t) => {
+                            if same_model {
+                                content.push(block.clone());
+                            } else {
+                                content.push(AssistantBlock::Text(TextContent { text: t.text.clone(), text_signature: None }));
+                            }
+                        }
+                        AssistantBlock::ToolCall(tc) => {
+                            let mut tc = tc.clone();
+                            if !same_model {
+                                tc.thought_signature = None;
+                                let normalized = normalize_tool_call_id(&tc.id);
+                                if normalized != tc.id {
+                                    id_map.insert(tc.id.clone(), normalized.clone());
+                                    tc.id = normalized;
+                                }
+                            }
+                            content.push(AssistantBlock::ToolCall(tc));
+                        }
+                    }
+                }
+                Message::Assistant(AssistantMessage { content, ..a.clone() })
+            }
+        };
+        transformed.push(msg);
+    }
+
+    let mut result = Vec::with_capacity(transformed.len());
+    let mut pending: Vec<(String, String)> = Vec::new();
+    let mut existing: HashSet<String> = HashSet::new();
+    let flush = |result: &mut Vec<Message>, pending: &mut Vec<(String, String)>, existing: &mut HashSet<String>| {
+        for (id, name) in pending.drain(..) {
+            if !existing.contains(&id) {
+                result.push(Message::ToolResult(ToolResultMessage {
+                    tool_call_id: id,
+                    tool_name: name,
+                    content: vec![UserBlock::Text(TextContent { text: "No result provided".into(), text_signature: None })],
+                    is_error: true,
+                    details: None,
+                    timestamp: None,
+                }));
+            }
+        }
+        existing.clear();
+    };
+    for msg in transformed {
+        match &msg {
+            Message::Assistant(a) => {
+                flush(&mut result, &mut pending, &mut existing);
+                if matches!(a.stop_reason.as_deref(), Some("error") | Some("aborted")) {
+                    continue;
+                }
+                let calls: Vec<(String, String)> = a
+                    .content
+                    .iter()
+                    .filter_map(|b| match b {
+                        AssistantBlock::ToolCall(tc) => Some((tc.id.clone(), tc.name.clone())),
+                        _ => None,
+                    })
+                    .collect();
+                if !calls.is_empty() {
+                    pending = calls;
+                    existing.clear();
+                }
+                result.push(msg);
+            }
+            Message::ToolResult(t) => {
+                existing.insert(t.tool_call_id.clone());
+                result.push(msg);
+            }
+            Message::User(_) => {
+                flush(&mut result, &mut pending, &mut existing);
+                result.push(msg);
+            }
+        }
+    }
+    flush(&mut result, &mut pending, &mut existing);
+    result
+}
+
+fn tool_result_block(t: &ToolResultMessage) -> Result<Value> {
+    let content = t
+        .content
+        .iter()
+        .map(|c| match c {
+            UserBlock::Image(img) => image_block(img),
+            UserBlock::Text(tx) => Ok(json!({ "text": tx.text })),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(json!({ "toolResult": {
+        "toolUseId": t.tool_call_id,
+        "content": content,
+        "status": if t.is_error { "error" } else { "success" },
+    }}))
+}
+
+/// pi-ai `convertMessages` (minus the cache point, added by the caller after merging).
+fn convert_messages(messages: &[Message], family: &ModelFamily) -> Result<Vec<Value>> {
+    let mut result = Vec::with_capacity(messages.len());
+    let mut i = 0;
+    while i < messages.len() {
+        match &messages[i] {
+            Message::User(u) => {
+                let content = match &u.content {
+                    UserContent::Text(s) => vec![json!({ "text": s })],
+                    UserContent::Blocks(blocks) => blocks
+                        .iter()
+                        .map(|b| match b {
+                            UserBlock::Text(t) => Ok(json!({ "text": t.text })),
+                            UserBlock::Image(img) => image_block(img),
+                        })
+                        .collect::<Result<Vec<_>>>()?,
+                };
+                result.push(json!({ "role": "user", "content": content }));
+            }
+            Message::Assistant(a) => {
+                let mut blocks = Vec::new();
+                for block in &a.content {
+                    match block {
+                        AssistantBlock::Text(t) => {
+                            if !js_trim_is_empty(&t.text) {
+                                blocks.push(json!({ "text": t.text }));
+                            }
+                        }
+                        AssistantBlock::ToolCall(tc) => {
+                            let mut tool_use = Map::new();
+                            tool_use.insert("toolUseId".into(), json!(tc.id));
+                            tool_use.insert("name".into(), json!(tc.name));
+                            if let Some(args) = &tc.arguments {
+                                tool_use.insert("input".into(), args.clone());
+                            }
+                            blocks.push(json!({ "toolUse": Value::Object(tool_use) }));
+                        }
+                        AssistantBlock::Thinking(th) => {
+                            let signature = th.thinking_signature.as_deref().filter(|s| !js_trim_is_empty(s));
+                            // Intended difference: redacted reasoning goes back as the opaque
+                            // `redactedContent` it came as; pi-ai sends its placeholder text
+                            // as `reasoningText` with the payload as a "signature".
+                            if th.redacted == Some(true) {
+                                if let Some(data) = signature {
+                                    blocks.push(json!({ "reasoningContent": { "redactedContent": data } }));
+                                    continue;
+                                }
+                            }
+                            if js_trim_is_empty(&th.thinking) {
+                                continue;
+                            }
+                            if family.is_anthropic_claude() {
+                                match signature {
+                                    None => blocks.push(json!({ "text": th.thinking })),
+                                    Some(_) => blocks.push(json!({ "reasoningContent": { "reasoningText": {
+                                        "text": th.thinking,
+                                        "signature": th.thinking_signature,
+                                    }}})),
+                                }
+                            } else {
+                                blocks.push(json!({ "reasoningContent": { "reasoningText": { "text": th.thinking } } }));
+                            }
+                        }
+                    }
+                }
+                if !blocks.is_empty() {
+                    result.push(json!({ "role": "assistant", "content": blocks }));
+                }
+            }
+            Message::ToolResult(_) => {
+                // Consecutive tool results go into one user message, as Bedrock requires.
+                let mut results = Vec::new();
+                while let Some(Message::ToolResult(t)) = messages.get(i) {
+                    results.push(tool_result_block(t)?);
+                    i += 1;
+                }
+                result.push(json!({ "role": "user", "content": results }));
+                continue;
+            }
+        }
+        i += 1;
+    }
+    Ok(result)
+}
+
+fn merge_consecutive_same_role(messages: &mut Vec<Value>) {
+    let mut merged: Vec<Value> = Vec::with_capacity(messages.len());
+    for mut msg in messages.drain(..) {
+        if let Some(prev) = merged.last_mut() {
+            if prev.get("role").is_some() && prev.get("role") == msg.get("role") {
+                if let (Some(Value::Array(into)), Some(Value::Array(more))) =
+                    (prev.get_mut("content"), msg.get_mut("content").map(Value::take))
+                {
+                    into.extend(more);
+                    continue;
+                }
+            }
+        }
+        merged.push(msg);
+    }
+    *messages = merged;
+}
+
+/// pi-ai `convertToolConfig`.
+fn convert_tool_config(tools: Option<&[Tool]>, tool_choice: Option<&Value>) -> Option<Value> {
+    let tools = tools.filter(|t| !t.is_empty())?;
+    if tool_choice.and_then(Value::as_str) == Some("none") {
+        return None;
+    }
+    let specs: Vec<Value> = tools
+        .iter()
+        .map(|t| {
+            let mut schema = Map::new();
+            if let Some(p) = &t.parameters {
+                schema.insert("json".into(), p.clone());
+            }
+            let mut spec = Map::new();
+            spec.insert("name".into(), json!(t.name));
+            spec.insert("inputSchema".into(), Value::Object(schema));
+            if let Some(d) = &t.description {
+                spec.insert("description".into(), json!(d));
+            }
+            json!({ "toolSpec": Value::Object(spec) })
+        })
+        .collect();
+    let choice = match tool_choice {
+        Some(Value::String(s)) if s == "auto" => Some(json!({ "auto": {} })),
+        Some(Value::String(s)) if s == "any" => Some(json!({ "any": {} })),
+        Some(Value::Object(o)) if o.get("type").and_then(Value::as_str) == Some("tool") => {
+            let mut tool = Map::new();
+            if let Some(name) = o.get("name").filter(|n| !n.is_null()) {
+                tool.insert("name".into(), name.clone());
+            }
+            Some(json!({ "tool": Value::Object(tool) }))
+        }
+        _ => None,
+    };
+    let mut config = Map::new();
+    config.insert("tools".into(), Value::Array(specs));
+    if let Some(choice) = choice {
+        config.insert("toolChoice".into(), choice);
+    }
+    Some(Value::Object(config))
+}
+
+/// Bedrock `GuardrailStreamConfiguration`, members in the SDK's order.
+fn guardrail_config(g: &GuardrailConfig) -> Value {
+    let mut out = Map::new();
+    out.insert("guardrailIdentifier".into(), json!(g.guardrail_identifier));
+    out.insert("guardrailVersion".into(), json!(g.guardrail_version));
+    if let Some(trace) = &g.trace {
+        out.insert("trace".into(), json!(trace));
+    }
+    if let Some(mode) = &g.stream_processing_mode {
+        out.insert("streamProcessingMode".into(), json!(mode));
+    }
+    Value::Object(out)
+}
+
+/// pi-ai `isGovCloudBedrockTarget`.
+fn is_gov_cloud_target(model: &Model, options: &StreamOptions, env: &dyn EnvLookup) -> bool {
+    let region = options
+        .region
+        .clone()
+        .filter(|r| !r.is_empty())
+        .or_else(|| env.get("AWS_REGION").filter(|r| !r.is_empty()))
+        .or_else(|| env.get("AWS_DEFAULT_REGION").filter(|r| !r.is_empty()));
+    if region.is_some_and(|r| r.to_lowercase().starts_with("us-gov-")) {
+        return true;
+    }
+    let id = model.id.to_lowercase();
+    id.starts_with("us-gov.") || id.starts_with("arn:aws-us-gov:")
+}
+
+/// pi-ai `mapThinkingLevelToEffort`.
+fn thinking_effort(model: &Model, family: &ModelFamily, level: &str) -> Value {
+    if level == "xhigh" && family.supports_native_xhigh_effort() {
+        return json!("xhigh");
+    }
+    if let Some(Value::String(mapped)) = model.thinking_level_map.as_ref().and_then(|m| m.get(level)) {
+        return json!(mapped);
+    }
+    json!(match level {
+        "minimal" | "low" => "low",
+        "medium" => "medium",
+        _ => "high",
+    })
+}
+
+/// pi-ai `buildAdditionalModelRequestFields`: Claude thinking config.
+fn additional_model_request_fields(
+    model: &Model,
+    family: &ModelFamily,
+    options: &StreamOptions,
+    env: &dyn EnvLookup,
+) -> Option<Value> {
+    let level = options.reasoning.as_deref().filter(|r| !r.is_empty())?;
+    if !model.reasoning || !family.is_anthropic_claude() {
+        return None;
+    }
+    let display = if is_gov_cloud_target(model, options, env) {
+        None
+    } else {
+        Some(options.thinking_display.clone().unwrap_or_else(|| "summarized".into()))
+    };
+    let adaptive = family.supports_adaptive_thinking();
+    let mut thinking = Map::new();
+    let mut result = Map::new();
+    if adaptive {
+        thinking.insert("type".into(), json!("adaptive"));
+        if let Some(d) = display {
+            thinking.insert("display".into(), json!(d));
+        }
+        result.insert("thinking".into(), Value::Object(thinking));
+        result.insert("output_config".into(), json!({ "effort": thinking_effort(model, family, level) }));
+    } else {
+        // Claude has no xhigh: its budget is high's.
+        let budget_level = if level == "xhigh" { "high" } else { level };
+        let default_budget = match level {
+            "minimal" => Some(1024),
+            "low" => Some(2048),
+            "medium" => Some(8192),
+            "high" | "xhigh" => Some(16384),
+            _ => None,
+        };
+        let budget = options
+            .thinking_budgets
+            .as_ref()
+            .and_then(|b| b.get(budget_level))
+            .filter(|v| !v.is_null())
+            .cloned()
+            .or_else(|| default_budget.map(|b| json!(b)));
+        thinking.insert("type".into(), json!("enabled"));
+        if let Some(b) = budget {
+            thinking.insert("budget_tokens".into(), b);
+        }
+        if let Some(d) = display {
+            thinking.insert("display".into(), json!(d));
+        }
+        result.insert("thinking".into(), Value::Object(thinking));
+        if options.interleaved_thinking.unwrap_or(true) {
+            result.insert("anthropic_beta".into(), json!(["interleaved-thinking-2025-05-14"]));
+        }
+    }
+    Some(Value::Object(result))
+}
+
+#[cfg(test)]
+mod tests;
