@@ -1,1 +1,345 @@
-//! (being written)
+//! ConverseStream: our own HTTP/1.1 transport (so the body sent is byte-exact what the
+//! caller built, aborting drops the socket at once, and timeouts are per event), the
+//! event-stream decoder, and the pi-ai event mapping.
+//!
+//! [`ConverseStream::start`] spawns one task per stream on the current tokio runtime.
+//! The task sends [`Op`]s through a bounded channel (back-pressure reaches the socket
+//! when the consumer is slow); [`ConverseStream::next_batch`] hands out every op that
+//! is ready at once, so a fast stream crosses into JS once per batch, not per event.
+
+pub mod mapper;
+pub mod partial_json;
+mod transport;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
+
+use crate::auth::Auth;
+use crate::error::Error;
+
+pub use mapper::{ModelCost, Op, StopReason, Usage};
+
+/// Default connect timeout. A TCP+TLS handshake to a regional endpoint takes well under
+/// a second; 10 s leaves room for a congested proxy without hanging on a black hole.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default wait from sending the request to the first event. Bedrock answers with
+/// `messageStart` once the model starts, which for a large prompt on a busy model can
+/// take a minute or more; 3 minutes still ends a hung request.
+pub const DEFAULT_FIRST_EVENT_TIMEOUT: Duration = Duration::from_secs(180);
+/// Default longest silence between bytes once the stream has begun. Models that emit a
+/// tool's whole input as one delta can be silent for a long while; 2 minutes keeps such
+/// streams alive where a throughput-based stall detector (the AWS SDK's) would not.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+pub const DEFAULT_MAX_RETRIES: u32 = 2;
+/// First backoff step; attempt n waits a random time in [0, base * 2^n] (full jitter).
+pub const DEFAULT_RETRY_BASE_DELAY: Duration = Duration::from_millis(500);
+/// Longest backoff step without a server hint.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(20);
+/// A server retry hint longer than this fails at once instead (pi-ai's `maxRetryDelayMs`).
+pub const DEFAULT_MAX_RETRY_DELAY: Duration = Duration::from_secs(60);
+/// Ops buffered between the network task and a slow consumer.
+const CHANNEL_CAPACITY: usize = 1024;
+
+/// Where and how to send, and how patient to be.
+#[derive(Debug, Clone)]
+pub struct StreamSettings {
+    /// Runtime endpoint base URL, e.g. `https://bedrock-runtime.us-east-1.amazonaws.com`.
+    pub endpoint: String,
+    pub region: String,
+    pub auth: Auth,
+    pub connect_timeout: Duration,
+    pub first_event_timeout: Duration,
+    pub idle_timeout: Duration,
+    pub max_retries: u32,
+    pub retry_base_delay: Duration,
+    pub max_retry_delay: Duration,
+    /// Yield Bedrock's own events ([`Op::Raw`]) instead of pi-ai events.
+    pub raw: bool,
+}
+
+impl StreamSettings {
+    pub fn new(endpoint: impl Into<String>, region: impl Into<String>, auth: Auth) -> Self {
+        StreamSettings {
+            endpoint: endpoint.into(),
+            region: region.into(),
+            auth,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            first_event_timeout: DEFAULT_FIRST_EVENT_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            max_retries: DEFAULT_MAX_RETRIES,
+            retry_base_delay: DEFAULT_RETRY_BASE_DELAY,
+            max_retry_delay: DEFAULT_MAX_RETRY_DELAY,
+            raw: false,
+        }
+    }
+}
+
+/// The standard runtime endpoint of a region.
+pub fn default_runtime_endpoint(region: &str) -> String {
+    format!("https://bedrock-runtime.{region}.amazonaws.com")
+}
+
+/// What to send: the model id (for the URL) and the exact JSON body.
+#[derive(Debug, Clone)]
+pub struct ConverseStreamRequest {
+    pub model_id: String,
+    pub body: Bytes,
+    pub cost: ModelCost,
+}
+
+/// Cancels a running stream from anywhere (another thread, a JS `abort()`).
+#[derive(Debug, Clone)]
+pub struct StreamAbort {
+    task: AbortHandle,
+    aborted: Arc<AtomicBool>,
+}
+
+impl StreamAbort {
+    /// Stops the network task now: the response body and its socket are dropped, no
+    /// further byte is read. The stream then ends with an `aborted` error op.
+    pub fn abort(&self) {
+        self.aborted.store(true, Ordering::SeqCst);
+        self.task.abort();
+    }
+
+    pub fn is_aborted(&self) -> bool {
+        self.aborted.load(Ordering::SeqCst)
+    }
+}
+
+/// A running ConverseStream.
+#[derive(Debug)]
+pub struct ConverseStream {
+    rx: mpsc::Receiver<Op>,
+    abort: StreamAbort,
+    finished: bool,
+}
+
+impl ConverseStream {
+    /// Starts the request on the current tokio runtime. Never fails here: every failure
+    /// arrives as the final [`Op::Error`].
+    pub fn start(request: ConverseStreamRequest, settings: StreamSettings) -> ConverseStream {
+        let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
+        let task = tokio::spawn(transport::run(request, settings, tx));
+        ConverseStream {
+            rx,
+            abort: StreamAbort { task: task.abort_handle(), aborted: Arc::new(AtomicBool::new(false)) },
+            finished: false,
+        }
+    }
+
+    pub fn abort_handle(&self) -> StreamAbort {
+        self.abort.clone()
+    }
+
+    pub fn abort(&self) {
+        self.abort.abort();
+    }
+
+    /// Waits for at least one op, then returns every op ready (at most `max`). Empty
+    /// once the stream ended; the last non-empty batch ends with `Done` or `Error`.
+    pub async fn next_batch(&mut self, max: usize) -> Vec<Op> {
+        let mut batch = Vec::new();
+        if self.finished {
+            return batch;
+        }
+        if !self.abort.is_aborted() {
+            self.rx.recv_many(&mut batch, max.max(1)).await;
+        }
+        if self.abort.is_aborted() {
+            // Ops still queued were never seen by the caller; the stream ends here.
+            batch.clear();
+            self.rx.close();
+            self.finished = true;
+            batch.push(mapper::error_op(Error::aborted(), None));
+            return batch;
+        }
+        if batch.is_empty() {
+            // The task ended without a terminal op: only a panic inside it can do that.
+            self.finished = true;
+            batch.push(mapper::error_op(Error::internal("the stream task ended unexpectedly"), None));
+        } else if batch.last().is_some_and(Op::is_terminal) {
+            self.finished = true;
+        }
+        batch
+    }
+
+    /// Drains the whole stream (for `complete()`-style callers and tests).
+    pub async fn collect(mut self) -> Vec<Op> {
+        let mut all = Vec::new();
+        loop {
+            let batch = self.next_batch(usize::MAX).await;
+            if batch.is_empty() {
+                return all;
+            }
+            all.extend(batch);
+        }
+    }
+}
+
+impl Drop for ConverseStream {
+    fn drop(&mut self) {
+        // Nobody will read further: stop the network at once.
+        if !self.finished {
+            self.abort.task.abort();
+        }
+    }
+}
+
+/// Batch wire format for the JS side: a JSON array of ops, each an array whose first
+/// element is the op code (see js/event-stream.js, which applies them).
+pub fn write_batch_json(ops: &[Op], out: &mut String) {
+    out.push('[');
+    for (n, op) in ops.iter().enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        write_op_json(op, out);
+    }
+    out.push(']');
+}
+
+fn push_json_str(out: &mut String, s: &str) {
+    // serde_json's string escaping is correct and fast; writing into a String never fails.
+    out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into()));
+}
+
+fn push_num(out: &mut String, n: f64) {
+    if n.is_finite() {
+        if n.fract() == 0.0 && n.abs() < 9.0e15 {
+            out.push_str(&(n as i64).to_string());
+        } else {
+            out.push_str(&serde_json::to_string(&n).unwrap_or_else(|_| "0".into()));
+        }
+    } else {
+        out.push_str("null");
+    }
+}
+
+fn push_opt_index(out: &mut String, index: Option<i64>) {
+    match index {
+        Some(i) => out.push_str(&i.to_string()),
+        None => out.push_str("null"),
+    }
+}
+
+fn push_value(out: &mut String, value: &serde_json::Value) {
+    out.push_str(&serde_json::to_string(value).unwrap_or_else(|_| "{}".into()));
+}
+
+pub fn write_op_json(op: &Op, out: &mut String) {
+    use std::fmt::Write;
+    match op {
+        Op::Start => out.push_str("[0]"),
+        Op::TextStart { content_index, block_index } => {
+            let _ = write!(out, "[1,{content_index},");
+            push_opt_index(out, *block_index);
+            out.push(']');
+        }
+        Op::TextDelta { content_index, delta } => {
+            let _ = write!(out, "[2,{content_index},");
+            push_json_str(out, delta);
+            out.push(']');
+        }
+        Op::TextEnd { content_index } => {
+            let _ = write!(out, "[3,{content_index}]");
+        }
+        Op::ThinkingStart { content_index, block_index } => {
+            let _ = write!(out, "[4,{content_index},");
+            push_opt_index(out, *block_index);
+            out.push(']');
+        }
+        Op::ThinkingDelta { content_index, delta } => {
+            let _ = write!(out, "[5,{content_index},");
+            push_json_str(out, delta);
+            out.push(']');
+        }
+        Op::ThinkingSignature { content_index, signature } => {
+            let _ = write!(out, "[6,{content_index},");
+            push_json_str(out, signature);
+            out.push(']');
+        }
+        Op::ThinkingRedacted { content_index, data } => {
+            let _ = write!(out, "[7,{content_index},");
+            push_json_str(out, data);
+            out.push(']');
+        }
+        Op::ThinkingEnd { content_index } => {
+            let _ = write!(out, "[8,{content_index}]");
+        }
+        Op::ToolCallStart { content_index, block_index, id, name } => {
+            let _ = write!(out, "[9,{content_index},");
+            push_opt_index(out, *block_index);
+            out.push(',');
+            push_json_str(out, id);
+            out.push(',');
+            push_json_str(out, name);
+            out.push(']');
+        }
+        Op::ToolCallDelta { content_index, delta, arguments } => {
+            let _ = write!(out, "[10,{content_index},");
+            push_json_str(out, delta);
+            out.push(',');
+            push_value(out, arguments);
+            out.push(']');
+        }
+        Op::ToolCallEnd { content_index, arguments } => {
+            let _ = write!(out, "[11,{content_index},");
+            push_value(out, arguments);
+            out.push(']');
+        }
+        Op::Usage(u) => {
+            out.push_str("[12");
+            for n in [
+                u.input,
+                u.output,
+                u.cache_read,
+                u.cache_write,
+                u.total_tokens,
+                u.cost_input,
+                u.cost_output,
+                u.cost_cache_read,
+                u.cost_cache_write,
+                u.cost_total,
+            ] {
+                out.push(',');
+                push_num(out, n);
+            }
+            out.push(']');
+        }
+        Op::StopReason(reason) => {
+            let _ = write!(out, "[13,\"{}\"]", reason.as_str());
+        }
+        Op::Done { reason } => {
+            let _ = write!(out, "[14,\"{}\"]", reason.as_str());
+        }
+        Op::Error { reason, message, error } => {
+            let _ = write!(out, "[15,\"{}\",", reason.as_str());
+            push_json_str(out, message);
+            let info = serde_json::json!({
+                "code": error.code.as_str(),
+                "message": error.message,
+                "retryable": error.retryable,
+                "httpStatus": error.http_status,
+                "requestId": error.request_id,
+                "awsType": error.aws_type,
+            });
+            out.push(',');
+            push_value(out, &info);
+            out.push(']');
+        }
+        Op::Raw { event_type, payload } => {
+            out.push_str("[16,");
+            push_json_str(out, event_type);
+            out.push(',');
+            // Verified JSON when the op was made: spliced in without re-encoding.
+            out.push_str(std::str::from_utf8(payload).unwrap_or("null"));
+            out.push(']');
+        }
+    }
+}

@@ -1,0 +1,430 @@
+//! The network half of a stream: request, retries before the first event, timeouts,
+//! HTTP error parsing, frame decoding, and handing mapped ops to the channel.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use rand::Rng;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::mapper::{self, error_frame_error, exception_frame_error, format_aws_error_message, Mapper, Op};
+use super::{ConverseStreamRequest, StreamSettings, MAX_BACKOFF};
+use crate::error::{Error, ErrorCode};
+use crate::eventstream::FrameDecoder;
+
+type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// Largest HTTP error body read; AWS error bodies are a few hundred bytes.
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// The AWS SDK's label encoding (`extendedEncodeURIComponent`): everything but
+/// unreserved characters, so `:` -> `%3A` and `/` in ARNs -> `%2F`.
+const PATH_LABEL: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+pub(super) fn converse_stream_url(endpoint: &str, model_id: &str) -> String {
+    format!(
+        "{}/model/{}/converse-stream",
+        endpoint.trim_end_matches('/'),
+        utf8_percent_encode(model_id, PATH_LABEL)
+    )
+}
+
+/// One pooled client per connect timeout, shared by every stream in the process.
+fn client(connect_timeout: Duration) -> Result<HttpsClient, Error> {
+    static CLIENTS: OnceLock<Mutex<HashMap<Duration, HttpsClient>>> = OnceLock::new();
+    let clients = CLIENTS.get_or_init(|| Mutex::new(HashMap::new()));
+    let mut map = clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(client) = map.get(&connect_timeout) {
+        return Ok(client.clone());
+    }
+    let client = build_client(connect_timeout)?;
+    map.insert(connect_timeout, client.clone());
+    Ok(client)
+}
+
+fn build_client(connect_timeout: Duration) -> Result<HttpsClient, Error> {
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
+    http.set_connect_timeout(Some(connect_timeout));
+    http.set_nodelay(true);
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let builder = match hyper_rustls::HttpsConnectorBuilder::new().with_provider_and_native_roots(provider.clone()) {
+        Ok(builder) => builder,
+        // No system CA store (minimal containers): plain-HTTP endpoints still work and
+        // HTTPS fails with a clear certificate error instead of the whole addon failing.
+        Err(_) => {
+            let config = rustls::ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .map_err(|e| Error::internal(format!("TLS setup: {e}")))?
+                .with_root_certificates(rustls::RootCertStore::empty())
+                .with_no_client_auth();
+            hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(config)
+        }
+    };
+    let connector = builder.https_or_http().enable_http1().wrap_connector(http);
+    Ok(Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(60)).build(connector))
+}
+
+/// How one attempt ended.
+enum Attempt {
+    /// The stream completed or failed after output began; nothing more to do.
+    Finished,
+    /// Failed before any op reached the consumer.
+    FailedEarly(Error, Option<String>),
+    /// The consumer is gone.
+    ConsumerGone,
+}
+
+pub(super) async fn run(request: ConverseStreamRequest, settings: StreamSettings, tx: mpsc::Sender<Op>) {
+    let url = converse_stream_url(&settings.endpoint, &request.model_id);
+    let mut attempt: u32 = 0;
+    loop {
+        match attempt_once(&request, &settings, &url, attempt, &tx).await {
+            Attempt::Finished | Attempt::ConsumerGone => return,
+            Attempt::FailedEarly(error, shown) => {
+                let delay = if error.retryable && attempt < settings.max_retries {
+                    retry_delay(&error, attempt, &settings)
+                } else {
+                    None
+                };
+                match delay {
+                    Some(delay) => {
+                        tokio::time::sleep(delay).await;
+                        attempt += 1;
+                    }
+                    None => {
+                        let _ = tx.send(mapper::error_op(error, shown)).await;
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Full-jitter exponential backoff, or the server's hint; `None` when the hint is
+/// longer than the caller is willing to wait.
+fn retry_delay(error: &Error, attempt: u32, settings: &StreamSettings) -> Option<Duration> {
+    if let Some(hint) = error.retry_after_ms.map(Duration::from_millis) {
+        return if settings.max_retry_delay.is_zero() || hint <= settings.max_retry_delay { Some(hint) } else { None };
+    }
+    let ceiling = settings.retry_base_delay.saturating_mul(1u32 << attempt.min(16)).min(MAX_BACKOFF);
+    let millis = ceiling.as_millis() as u64;
+    Some(Duration::from_millis(if millis == 0 { 0 } else { rand::thread_rng().gen_range(0..=millis) }))
+}
+
+fn describe(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(s) = source {
+        let part = s.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = s.source();
+    }
+    text
+}
+
+fn host_of(url: &str) -> String {
+    url.parse::<http::Uri>().ok().and_then(|u| u.authority().map(|a| a.to_string())).unwrap_or_default()
+}
+
+async fn attempt_once(
+    request: &ConverseStreamRequest,
+    settings: &StreamSettings,
+    url: &str,
+    attempt: u32,
+    tx: &mpsc::Sender<Op>,
+) -> Attempt {
+    let started = Instant::now();
+    let first_event_deadline = started + settings.first_event_timeout;
+
+    let mut http_request = match http::Request::post(url)
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .header(http::header::ACCEPT, "application/vnd.amazon.eventstream")
+        .header(http::header::USER_AGENT, concat!("bedrock-native/", env!("CARGO_PKG_VERSION")))
+        .header("amz-sdk-request", format!("attempt={}; max={}", attempt + 1, settings.max_retries + 1))
+        .body(Full::new(request.body.clone()))
+    {
+        Ok(r) => r,
+        Err(e) => return Attempt::FailedEarly(Error::invalid_argument(format!("bad request URL {url}: {e}")), None),
+    };
+    if let Err(e) = settings.auth.authorize(&mut http_request, &request.body, &settings.region).await {
+        return Attempt::FailedEarly(e.with_retryable(false), None);
+    }
+
+    let client = match client(settings.connect_timeout) {
+        Ok(c) => c,
+        Err(e) => return Attempt::FailedEarly(e, None),
+    };
+    let response =
+        match tokio::time::timeout_at(first_event_deadline, client.request(http_request)).await {
+            Err(_) => {
+                return Attempt::FailedEarly(
+                    Error::timeout(format!(
+                        "no response from {} within {} ms (first-event timeout)",
+                        host_of(url),
+                        settings.first_event_timeout.as_millis()
+                    )),
+                    None,
+                )
+            }
+            Ok(Err(e)) => {
+                let text = describe(&e);
+                let error = if e.is_connect() && text.to_ascii_lowercase().contains("timed out") {
+                    let mut t = Error::timeout(format!(
+                        "could not connect to {} within {} ms: {text}",
+                        host_of(url),
+                        settings.connect_timeout.as_millis()
+                    ));
+                    // A connect timeout is a connection failure: safe to retry.
+                    t.retryable = true;
+                    t
+                } else if e.is_connect() {
+                    Error::network(format!("could not connect to {}: {text}", host_of(url)))
+                } else {
+                    Error::network(format!("request to {} failed: {text}", host_of(url)))
+                };
+                return Attempt::FailedEarly(error, None);
+            }
+            Ok(Ok(response)) => response,
+        };
+
+    let status = response.status();
+    let request_id = response
+        .headers()
+        .get("x-amzn-requestid")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    if !status.is_success() {
+        let (error, shown) = http_error(response, first_event_deadline, settings).await;
+        return Attempt::FailedEarly(error.with_request_id(request_id), Some(shown));
+    }
+    let body = response.into_body();
+    stream_body(body, request, settings, first_event_deadline, request_id, tx).await
+}
+
+/// Parses an HTTP error response the way the AWS SDK for JS does (restJson1): type from
+/// `x-amzn-ErrorType`, else `__type`/`code` in the body; message from `message`/`Message`.
+async fn http_error(
+    response: http::Response<Incoming>,
+    deadline: Instant,
+    settings: &StreamSettings,
+) -> (Error, String) {
+    let status = response.status().as_u16();
+    let header_type = response
+        .headers()
+        .get("x-amzn-errortype")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let retry_after_ms = response
+        .headers()
+        .get(http::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(|s| (s * 1000.0) as u64);
+    let mut body = response.into_body();
+    let mut bytes = Vec::new();
+    let read_all = async {
+        while let Some(frame) = body.frame().await {
+            match frame {
+                Ok(frame) => {
+                    if let Ok(data) = frame.into_data() {
+                        let room = MAX_ERROR_BODY.saturating_sub(bytes.len());
+                        bytes.extend_from_slice(&data[..data.len().min(room)]);
+                        if bytes.len() >= MAX_ERROR_BODY {
+                            break;
+                        }
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+    };
+    // A body that never finishes must not outlast the caller's patience.
+    let _ = tokio::time::timeout_at(deadline.min(Instant::now() + settings.idle_timeout), read_all).await;
+    let json: Option<serde_json::Value> = serde_json::from_slice(&bytes).ok();
+    let field = |name: &str| json.as_ref().and_then(|j| j.get(name)).and_then(|v| v.as_str()).map(str::to_string);
+    let aws_type = header_type
+        .or_else(|| field("__type"))
+        .or_else(|| field("code"))
+        .map(|t| {
+            let t = t.split(':').next().unwrap_or(&t).to_string();
+            t.rsplit('#').next().unwrap_or(&t).to_string()
+        })
+        .filter(|t| !t.is_empty());
+    let message = field("message").or_else(|| field("Message")).filter(|m| !m.is_empty());
+    let (name, text) = match (aws_type, message) {
+        (Some(t), Some(m)) => (t, m),
+        (Some(t), None) => (t, "UnknownError".to_string()),
+        (None, m) => {
+            let text = m.unwrap_or_else(|| {
+                let raw = String::from_utf8_lossy(&bytes).trim().chars().take(300).collect::<String>();
+                if raw.is_empty() {
+                    format!("HTTP {status}")
+                } else {
+                    raw
+                }
+            });
+            (format!("HTTP {status}"), text)
+        }
+    };
+    let mut error = Error::aws(&name, text.clone(), Some(status));
+    if error.code == ErrorCode::AwsError && name.starts_with("HTTP ") {
+        error.aws_type = None;
+    }
+    error.retry_after_ms = retry_after_ms;
+    let shown = format_aws_error_message(&name, &text);
+    (error, shown)
+}
+
+async fn stream_body(
+    mut body: Incoming,
+    request: &ConverseStreamRequest,
+    settings: &StreamSettings,
+    first_event_deadline: Instant,
+    request_id: Option<String>,
+    tx: &mpsc::Sender<Op>,
+) -> Attempt {
+    let mut decoder = FrameDecoder::default();
+    let mut mapper = Mapper::new(request.cost);
+    let mut ops: Vec<Op> = Vec::with_capacity(8);
+    let mut output_began = false;
+    let mut idle_deadline: Option<Instant> = None;
+
+    // Failures before any op reached the consumer may be retried; after, they end it.
+    macro_rules! fail {
+        ($error:expr, $shown:expr) => {{
+            let error: Error = $error;
+            let error = error.with_request_id(request_id.clone());
+            if output_began {
+                let _ = tx.send(mapper::error_op(error, $shown)).await;
+                return Attempt::Finished;
+            }
+            return Attempt::FailedEarly(error, $shown);
+        }};
+    }
+
+    loop {
+        loop {
+            let message = match decoder.next_message() {
+                Ok(Some(m)) => m,
+                Ok(None) => break,
+                Err(e) => fail!(e, None),
+            };
+            match message.message_type() {
+                Some("event") => {
+                    let event_type = message.header_str(":event-type").unwrap_or("");
+                    if settings.raw {
+                        if serde_json::from_slice::<serde::de::IgnoredAny>(&message.payload).is_err() {
+                            fail!(Error::protocol(format!("{event_type} event payload is not JSON")), None);
+                        }
+                        ops.push(Op::Raw { event_type: event_type.to_string(), payload: message.payload.clone() });
+                    } else if let Err(e) = mapper.map_event(event_type, &message.payload, &mut ops) {
+                        fail!(e, None);
+                    }
+                }
+                Some("exception") => {
+                    let (error, shown) = exception_frame_error(&message);
+                    fail!(error, Some(shown));
+                }
+                Some("error") => {
+                    let (error, shown) = error_frame_error(&message);
+                    fail!(error, Some(shown));
+                }
+                other => {
+                    fail!(Error::protocol(format!("unknown event stream message type {:?}", other.unwrap_or(""))), None)
+                }
+            }
+            if !ops.is_empty() {
+                output_began = true;
+                for op in ops.drain(..) {
+                    if tx.send(op).await.is_err() {
+                        return Attempt::ConsumerGone;
+                    }
+                }
+            }
+        }
+
+        let (deadline, which) = match idle_deadline {
+            Some(d) => (d, "idle"),
+            None => (first_event_deadline, "first-event"),
+        };
+        match tokio::time::timeout_at(deadline, body.frame()).await {
+            Err(_) => {
+                let error = if which == "idle" {
+                    Error::timeout(format!(
+                        "Bedrock sent nothing for {} ms in the middle of the stream (idle timeout)",
+                        settings.idle_timeout.as_millis()
+                    ))
+                } else {
+                    Error::timeout(format!(
+                        "no event from Bedrock within {} ms of sending the request (first-event timeout)",
+                        settings.first_event_timeout.as_millis()
+                    ))
+                };
+                fail!(error.with_retryable(false), None);
+            }
+            Ok(None) => break,
+            Ok(Some(Err(e))) => {
+                fail!(Error::network(format!("connection lost while streaming: {}", describe(&e))), None)
+            }
+            Ok(Some(Ok(frame))) => {
+                if let Ok(data) = frame.into_data() {
+                    if !data.is_empty() {
+                        decoder.push(&data);
+                        // Bytes are flowing: the stream is alive even if slow.
+                        if output_began || idle_deadline.is_some() {
+                            idle_deadline = Some(Instant::now() + settings.idle_timeout);
+                        }
+                    }
+                }
+            }
+        }
+        if output_began && idle_deadline.is_none() {
+            idle_deadline = Some(Instant::now() + settings.idle_timeout);
+        }
+    }
+
+    if let Err(e) = decoder.finish() {
+        fail!(e, None);
+    }
+    let last = if settings.raw { Op::Done { reason: mapper::StopReason::Stop } } else { mapper.finish() };
+    let last = match last {
+        Op::Error { reason, message, error } => {
+            Op::Error { reason, message, error: Box::new(error.with_request_id(request_id.clone())) }
+        }
+        other => other,
+    };
+    let _ = tx.send(last).await;
+    Attempt::Finished
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_ids_are_encoded_like_the_aws_sdk() {
+        assert_eq!(
+            converse_stream_url("https://h/", "anthropic.claude-3-5-sonnet-20240620-v1:0"),
+            "https://h/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse-stream"
+        );
+        assert_eq!(
+            converse_stream_url("https://h", "arn:aws:bedrock:us-east-1:123:application-inference-profile/abc"),
+            "https://h/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123%3Aapplication-inference-profile%2Fabc/converse-stream"
+        );
+    }
+}
