@@ -254,7 +254,16 @@ pub async fn probe_credentials(options: ProbeOptions) -> ProbeResult {
     let mut failures: Vec<String> = Vec::new();
     match tokio::time::timeout(remaining, chain.provide_credentials()).await {
         Ok(Ok(creds)) => return found(creds, tried, region),
-        Ok(Err(e)) => failures.push(describe_credentials_error(&e)),
+        Ok(Err(e)) => {
+            // The chain lists every stage; its IMDS stage is the one we switched off.
+            let text = describe_credentials_error(&e);
+            let kept: Vec<&str> = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with("Ec2InstanceMetadata"))
+                .collect();
+            failures.push(kept.join(" "));
+        }
         Err(_) => {
             return ProbeResult {
                 available: false,
@@ -277,7 +286,7 @@ pub async fn probe_credentials(options: ProbeOptions) -> ProbeResult {
         match imds_provider(&env, remaining) {
             Some(imds) => match tokio::time::timeout(remaining, imds.provide_credentials()).await {
                 Ok(Ok(creds)) => return found(creds, tried, region),
-                Ok(Err(e)) => failures.push(format!("IMDS: {}", describe_credentials_error(&e))),
+                Ok(Err(e)) => failures.push(format!("IMDS: {}", describe_credentials_error(&e).replace('\n', " "))),
                 Err(_) => failures.push(format!("IMDS: no answer within {} ms", remaining.as_millis())),
             },
             None => failures.push("IMDS: invalid AWS_EC2_METADATA_SERVICE_ENDPOINT".into()),
