@@ -7,3 +7,4 @@ mod converse;
 mod discovery;
 mod emulator;
 mod error;
+mod request;

@@ -1,0 +1,413 @@
+// Differential test: for each context x option set, the ConverseStream body pi-ai 0.73
+// (`streamBedrock`, api `bedrock-converse-stream`) puts on the wire must equal the body
+// `buildConverseRequest` builds — except the intended differences in DIFFERENCES below
+// (also in docs/differences-from-pi-ai.md), each applied to pi-ai's body to predict ours.
+//
+// pi-ai talks to a loopback capture server (model.baseUrl is a non-AWS URL, so pi-ai uses
+// it as the endpoint verbatim) that records the body and answers 400; pi-ai then ends its
+// stream with an error event, which is fine: the request is what is compared.
+
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import http from 'node:http'
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+const native = require('../index.js')
+const { decorateError } = require('../js/errors.js')
+const { toPiPayload, fromPiPayload } = require('../js/request.js')
+
+// pi-ai signs with SigV4 and reads these while building; keep the run hermetic.
+Object.assign(process.env, {
+  AWS_ACCESS_KEY_ID: 'AKIDEMULATORTEST0001',
+  AWS_SECRET_ACCESS_KEY: 'emulator/secret/key/0000000000000000000000',
+  AWS_REGION: 'us-east-1',
+  AWS_BEDROCK_FORCE_HTTP1: '1', // the capture server speaks HTTP/1.1
+  AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1',
+})
+for (const name of [
+  'AWS_PROFILE',
+  'AWS_BEARER_TOKEN_BEDROCK',
+  'AWS_SESSION_TOKEN',
+  'AWS_DEFAULT_REGION',
+  'PI_CACHE_RETENTION',
+  'AWS_BEDROCK_FORCE_CACHE',
+  'AWS_BEDROCK_SKIP_AUTH',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+]) {
+  delete process.env[name]
+}
+
+const { streamBedrock } = await import('@mariozechner/pi-ai/dist/providers/amazon-bedrock.js').catch(async () =>
+  import('../node_modules/@mariozechner/pi-ai/dist/providers/amazon-bedrock.js'),
+)
+
+// ---------------------------------------------------------------------------------------
+// Intended differences: each names its reason and predicts our body from pi-ai's.
+// ---------------------------------------------------------------------------------------
+
+const REDACTED_PLACEHOLDER = '[Reasoning redacted]'
+
+export const DIFFERENCES = {
+  mergeSameRole: {
+    reason:
+      'Bedrock rejects consecutive messages with the same role (e.g. a user message right after tool results, ' +
+      'or after a dropped errored turn); pi-ai sends them as they are and the call fails. We merge their content.',
+    apply(body) {
+      const merged = []
+      for (const m of body.messages) {
+        const prev = merged[merged.length - 1]
+        if (prev && prev.role === m.role) prev.content = [...prev.content, ...m.content]
+        else merged.push({ ...m, content: [...m.content] })
+      }
+      return { ...body, messages: merged }
+    },
+  },
+  redactedReasoning: {
+    reason:
+      'Redacted reasoning must go back as the opaque `redactedContent` it arrived as; pi-ai replays its ' +
+      'placeholder text as `reasoningText` with the payload as a signature, which Bedrock rejects.',
+    apply(body) {
+      const messages = body.messages.map((m) => ({
+        ...m,
+        content: m.content.map((b) =>
+          b.reasoningContent?.reasoningText?.text === REDACTED_PLACEHOLDER && b.reasoningContent.reasoningText.signature
+            ? { reasoningContent: { redactedContent: b.reasoningContent.reasoningText.signature } }
+            : b,
+        ),
+      }))
+      return { ...body, messages }
+    },
+  },
+  noTemperatureForOpus47: {
+    reason:
+      'Claude Opus 4.7 and later reject `temperature` (HTTP 400); pi-ai 0.73 still sends it. We omit it for them.',
+    apply(body) {
+      const { temperature, ...inferenceConfig } = body.inferenceConfig
+      return { ...body, inferenceConfig }
+    },
+  },
+  imageTypeRejectedWithPosition: {
+    reason:
+      'Both refuse an image type Bedrock does not accept before sending anything; pi-ai ends the stream with ' +
+      '"Unknown image type: …", we throw InvalidArgument naming context.messages[i].content[j].',
+  },
+}
+
+// ---------------------------------------------------------------------------------------
+// Models, contexts, option sets.
+// ---------------------------------------------------------------------------------------
+
+function model(id, extra = {}) {
+  return {
+    id,
+    name: extra.name ?? id,
+    api: 'bedrock-converse-stream',
+    provider: 'amazon-bedrock',
+    baseUrl: 'http://127.0.0.1:1', // replaced by the capture server's URL
+    reasoning: true,
+    input: ['text', 'image'],
+    cost: { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 },
+    contextWindow: 200000,
+    maxTokens: 64000,
+    ...extra,
+  }
+}
+
+const M = {
+  sonnet45: model('us.anthropic.claude-sonnet-4-5-20250929-v1:0', { name: 'Claude Sonnet 4.5' }),
+  sonnet46: model('us.anthropic.claude-sonnet-4-6', { name: 'Claude Sonnet 4.6' }),
+  opus46: model('global.anthropic.claude-opus-4-6-v1', { name: 'Claude Opus 4.6' }),
+  opus47: model('us.anthropic.claude-opus-4-7', { name: 'Claude Opus 4.7' }),
+  haiku35: model('anthropic.claude-3-5-haiku-20241022-v1:0', { name: 'Claude 3.5 Haiku', reasoning: false }),
+  haiku3: model('anthropic.claude-3-haiku-20240307-v1:0', { name: 'Claude 3 Haiku', reasoning: false }),
+  sonnet37: model('us.anthropic.claude-3-7-sonnet-20250219-v1:0', { name: 'Claude 3.7 Sonnet' }),
+  nova: model('amazon.nova-pro-v1:0', { name: 'Nova Pro', reasoning: false }),
+  gptOss: model('openai.gpt-oss-120b-1:0', { name: 'gpt-oss-120b', input: ['text'] }),
+  textOnlyClaude: model('anthropic.claude-sonnet-4-20250514-v1:0', { name: 'Claude Sonnet 4', input: ['text'] }),
+  govSonnet: model('us-gov.anthropic.claude-sonnet-4-5-20250929-v1:0', { name: 'Claude Sonnet 4.5 (GovCloud)' }),
+  appProfile: model('arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3', {
+    name: 'Claude Sonnet 4.5 team profile',
+  }),
+  mappedEffort: model('global.anthropic.claude-opus-4-6-v1', { name: 'Claude Opus 4.6', thinkingLevelMap: { high: 'max' } }),
+}
+
+const usage = { input: 10, output: 5, cacheRead: 0, cacheWrite: 0, totalTokens: 15, cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 } }
+const user = (content) => ({ role: 'user', content, timestamp: 1 })
+const assistantOf = (m, content, stopReason = 'stop') => ({
+  role: 'assistant',
+  content,
+  api: m.api,
+  provider: m.provider,
+  model: m.id,
+  usage,
+  stopReason,
+  timestamp: 2,
+})
+const foreign = (content, stopReason = 'toolUse') => ({
+  role: 'assistant',
+  content,
+  api: 'openai-responses',
+  provider: 'openai',
+  model: 'gpt-5.1',
+  usage,
+  stopReason,
+  timestamp: 2,
+})
+const toolResult = (id, content, isError = false) => ({
+  role: 'toolResult',
+  toolCallId: id,
+  toolName: 'read_file',
+  content: typeof content === 'string' ? [{ type: 'text', text: content }] : content,
+  isError,
+  timestamp: 3,
+})
+const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=='
+const image = (mimeType = 'image/png', data = PNG) => ({ type: 'image', mimeType, data })
+const TOOLS = [
+  {
+    name: 'read_file',
+    description: 'Read a file from disk',
+    parameters: { type: 'object', properties: { path: { type: 'string', description: 'Path' } }, required: ['path'] },
+  },
+  { name: 'list_dir', description: 'List a directory', parameters: { type: 'object', properties: {} } },
+]
+const SYSTEM = 'You are a careful assistant.'
+
+const toolTurn = (m) => [
+  user('Read a.txt and b.txt'),
+  assistantOf(
+    m,
+    [
+      { type: 'text', text: 'Reading both.' },
+      { type: 'toolCall', id: 'tooluse_a1', name: 'read_file', arguments: { path: 'a.txt' } },
+      { type: 'toolCall', id: 'tooluse_b2', name: 'read_file', arguments: { path: 'b.txt' } },
+    ],
+    'toolUse',
+  ),
+  toolResult('tooluse_a1', 'contents of a'),
+  toolResult('tooluse_b2', 'ENOENT: no such file', true),
+]
+
+const thinkingHistory = (m) => [
+  user('What is 17 * 23?'),
+  assistantOf(m, [
+    { type: 'thinking', thinking: '17 * 23 = 391', thinkingSignature: 'EqQBCkgIBxABGAIiQL1' },
+    { type: 'text', text: '391' },
+  ]),
+  user('And 391 / 17?'),
+]
+
+const HUGE = 'lorem ipsum dolor sit amet '.repeat(80000) // ~2.1 MB
+
+// Each case: name, model, context, options (same for both), piOnPayload (extra for pi-ai
+// only: what the gateway plugin injects today), differences (keys of DIFFERENCES).
+const CASES = [
+  { name: 'plain text, no system', model: M.sonnet45, context: { messages: [user('Hello')] } },
+  { name: 'plain text with system prompt', model: M.sonnet45, context: { systemPrompt: SYSTEM, messages: [user('Hello')] } },
+  { name: 'text blocks array', model: M.sonnet45, context: { messages: [user([{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }])] } },
+  { name: 'non-caching Claude (3 Haiku)', model: M.haiku3, context: { systemPrompt: SYSTEM, messages: [user('Hi')] } },
+  { name: 'caching Claude 3.5 Haiku', model: M.haiku35, context: { systemPrompt: SYSTEM, messages: [user('Hi')] } },
+  { name: 'caching Claude 3.7 Sonnet', model: M.sonnet37, context: { systemPrompt: SYSTEM, messages: [user('Hi')] } },
+  { name: 'non-Claude model (Nova)', model: M.nova, context: { systemPrompt: SYSTEM, messages: [user('Hi')] }, options: { reasoning: 'high' } },
+  { name: 'cache retention long', model: M.sonnet45, context: { systemPrompt: SYSTEM, messages: [user('Hi')] }, options: { cacheRetention: 'long' } },
+  { name: 'cache retention short', model: M.sonnet45, context: { systemPrompt: SYSTEM, messages: [user('Hi')] }, options: { cacheRetention: 'short' } },
+  { name: 'cache retention none', model: M.sonnet45, context: { systemPrompt: SYSTEM, messages: [user('Hi')] }, options: { cacheRetention: 'none' } },
+  { name: 'images of every accepted type', model: M.sonnet45, context: { messages: [user([{ type: 'text', text: 'Compare' }, image('image/png'), image('image/jpeg'), image('image/jpg'), image('image/gif'), image('image/webp')])] } },
+  { name: 'image with unpadded, wrapped base64', model: M.sonnet45, context: { messages: [user([image('image/png', PNG.replace(/=+$/, '').replace(/(.{20})/g, '$1\n'))])] } },
+  { name: 'images to a text-only model become placeholders', model: M.textOnlyClaude, context: { messages: [user([image(), image(), { type: 'text', text: 'what?' }, image('image/bmp')])] } },
+  { name: 'multi-turn tools with results', model: M.sonnet45, context: { systemPrompt: SYSTEM, messages: toolTurn(M.sonnet45), tools: TOOLS } },
+  { name: 'tool result with an image', model: M.sonnet45, context: { messages: [user('shot'), assistantOf(M.sonnet45, [{ type: 'toolCall', id: 't1', name: 'read_file', arguments: {} }], 'toolUse'), toolResult('t1', [{ type: 'text', text: 'here' }, image('image/jpeg')])], tools: TOOLS } },
+  { name: 'tool result image to a text-only model', model: M.textOnlyClaude, context: { messages: [user('shot'), assistantOf(M.textOnlyClaude, [{ type: 'toolCall', id: 't1', name: 'read_file', arguments: {} }], 'toolUse'), toolResult('t1', [image(), image()])], tools: TOOLS } },
+  { name: 'orphaned tool call at the end gets a synthetic error result', model: M.sonnet45, context: { messages: [user('go'), assistantOf(M.sonnet45, [{ type: 'toolCall', id: 'orphan_1', name: 'list_dir', arguments: {} }], 'toolUse')], tools: TOOLS } },
+  { name: 'orphaned tool call followed by a user message', model: M.sonnet45, context: { messages: [user('go'), assistantOf(M.sonnet45, [{ type: 'toolCall', id: 'orphan_1', name: 'list_dir', arguments: {} }], 'toolUse'), user('never mind')], tools: TOOLS }, differences: ['mergeSameRole'] },
+  { name: 'user message right after tool results', model: M.sonnet45, context: { messages: [...toolTurn(M.sonnet45), user('thanks, now summarise')], tools: TOOLS }, differences: ['mergeSameRole'] },
+  { name: 'two user messages in a row', model: M.sonnet45, context: { messages: [user('first'), user('second')] }, differences: ['mergeSameRole'] },
+  { name: 'errored and aborted assistant turns are dropped', model: M.sonnet45, context: { messages: [user('q1'), assistantOf(M.sonnet45, [{ type: 'text', text: 'partial' }], 'error'), user('q2'), assistantOf(M.sonnet45, [{ type: 'toolCall', id: 'x', name: 'list_dir', arguments: {} }], 'aborted'), assistantOf(M.sonnet45, [{ type: 'text', text: 'ok' }]), user('q3')], tools: TOOLS }, differences: ['mergeSameRole'] },
+  { name: 'cross-model history: thinking to text, tool ids normalised', model: M.sonnet45, context: { messages: [user('look'), foreign([{ type: 'thinking', thinking: 'I should list', thinkingSignature: '{"id":"rs_1","encrypted_content":"x"}' }, { type: 'thinking', thinking: 'secret', thinkingSignature: 'opaque', redacted: true }, { type: 'text', text: 'Listing', textSignature: '{"v":1,"id":"msg_1"}' }, { type: 'toolCall', id: 'call_abc|fc_' + 'x'.repeat(80) + '.é😀', name: 'list_dir', arguments: { path: '.' } }]), toolResult('call_abc|fc_' + 'x'.repeat(80) + '.é😀', 'a.txt')], tools: TOOLS } },
+  { name: 'cross-model history to a non-Claude model', model: M.gptOss, context: { messages: [user('hi'), assistantOf(M.sonnet45, [{ type: 'thinking', thinking: 'hmm', thinkingSignature: 'sig' }, { type: 'text', text: 'hello' }]), user('again')] }, options: { reasoning: 'medium' } },
+  { name: 'same-model thinking replayed with signature', model: M.sonnet45, context: { messages: thinkingHistory(M.sonnet45) }, options: { reasoning: 'medium' } },
+  { name: 'thinking without signature replayed as text', model: M.sonnet45, context: { messages: [user('q'), assistantOf(M.sonnet45, [{ type: 'thinking', thinking: 'unsigned', thinkingSignature: '' }, { type: 'thinking', thinking: '   ', thinkingSignature: 'sig' }, { type: 'text', text: 'a' }]), user('q2')] } },
+  { name: 'non-Claude reasoning replayed without signature', model: M.gptOss, context: { messages: [user('q'), assistantOf(M.gptOss, [{ type: 'thinking', thinking: 'reasoning', thinkingSignature: 'ignored' }, { type: 'text', text: 'a' }]), user('q2')] } },
+  { name: 'redacted reasoning replayed', model: M.sonnet45, context: { messages: [user('q'), assistantOf(M.sonnet45, [{ type: 'thinking', thinking: REDACTED_PLACEHOLDER, thinkingSignature: 'EmwKAhgBEgy3va3pzix/LafPsn4a', redacted: true }, { type: 'text', text: 'done' }]), user('q2')] }, options: { reasoning: 'low' }, differences: ['redactedReasoning'] },
+  { name: 'empty and whitespace-only messages', model: M.sonnet45, context: { messages: [user('first'), assistantOf(M.sonnet45, []), assistantOf(M.sonnet45, [{ type: 'text', text: ' \n\t\u3000\ufeff' }]), user(''), assistantOf(M.sonnet45, [{ type: 'text', text: 'real' }, { type: 'text', text: '' }]), user('   ')] }, differences: ['mergeSameRole'] },
+  { name: 'empty user content array', model: M.haiku3, context: { messages: [user([])] } },
+  { name: 'NEL is not whitespace to JS', model: M.sonnet45, context: { messages: [user('q'), assistantOf(M.sonnet45, [{ type: 'text', text: '\u0085' }]), user('q2')] } },
+  { name: 'unpaired surrogates are removed, pairs kept', model: M.sonnet45, context: { systemPrompt: 'sys \uD800 end', messages: [user('hi \uDC00 there 😀 \uD83D'), assistantOf(M.sonnet45, [{ type: 'text', text: 'a\uD83Db' }, { type: 'thinking', thinking: 't\uDE00', thinkingSignature: 'sig' }]), user([{ type: 'text', text: '\uDBFF\uDBFF😀' }])] } },
+  { name: 'surrogates in tool results', model: M.sonnet45, context: { messages: [user('go'), assistantOf(M.sonnet45, [{ type: 'toolCall', id: 't', name: 'read_file', arguments: { path: 'ok' } }], 'toolUse'), toolResult('t', 'bad \uD800 text')], tools: TOOLS } },
+  { name: 'huge prompt (2 MB)', model: M.sonnet45, context: { systemPrompt: HUGE, messages: [user(HUGE)] } },
+  { name: 'toolChoice auto', model: M.sonnet45, context: { messages: [user('hi')], tools: TOOLS }, options: { toolChoice: 'auto' } },
+  { name: 'toolChoice any', model: M.sonnet45, context: { messages: [user('hi')], tools: TOOLS }, options: { toolChoice: 'any' } },
+  { name: 'toolChoice none drops tools', model: M.sonnet45, context: { messages: [user('hi')], tools: TOOLS }, options: { toolChoice: 'none' } },
+  { name: 'toolChoice named tool', model: M.sonnet45, context: { messages: [user('hi')], tools: TOOLS }, options: { toolChoice: { type: 'tool', name: 'list_dir' } } },
+  { name: 'toolChoice with no tools', model: M.sonnet45, context: { messages: [user('hi')], tools: [] }, options: { toolChoice: 'any' } },
+  { name: 'tool without description', model: M.sonnet45, context: { messages: [user('hi')], tools: [{ name: 'ping', parameters: { type: 'object' } }] } },
+  { name: 'maxTokens and temperature', model: M.sonnet45, context: { messages: [user('hi')] }, options: { maxTokens: 1234, temperature: 0.1 + 0.2 } },
+  { name: 'temperature 0', model: M.haiku3, context: { messages: [user('hi')] }, options: { temperature: 0 } },
+  { name: 'temperature on Opus 4.7', model: M.opus47, context: { messages: [user('hi')] }, options: { maxTokens: 500, temperature: 0.5 }, differences: ['noTemperatureForOpus47'] },
+  ...['minimal', 'low', 'medium', 'high', 'xhigh'].map((level) => ({ name: `budget thinking ${level} (Sonnet 4.5)`, model: M.sonnet45, context: { messages: [user('think')] }, options: { reasoning: level, maxTokens: 32000 } })),
+  ...['minimal', 'low', 'medium', 'high', 'xhigh'].map((level) => ({ name: `adaptive thinking ${level} (Opus 4.6)`, model: M.opus46, context: { messages: [user('think')] }, options: { reasoning: level } })),
+  { name: 'adaptive thinking xhigh (Opus 4.7)', model: M.opus47, context: { messages: [user('think')] }, options: { reasoning: 'xhigh' } },
+  { name: 'adaptive thinking (Sonnet 4.6)', model: M.sonnet46, context: { messages: [user('think')] }, options: { reasoning: 'medium', thinkingDisplay: 'omitted' } },
+  { name: 'adaptive effort from thinkingLevelMap', model: M.mappedEffort, context: { messages: [user('think')] }, options: { reasoning: 'high' } },
+  { name: 'budget overrides, no interleaved beta, display omitted', model: M.sonnet37, context: { messages: [user('think')] }, options: { reasoning: 'medium', thinkingBudgets: { medium: 3000 }, interleavedThinking: false, thinkingDisplay: 'omitted' } },
+  { name: 'xhigh uses the high budget override', model: M.sonnet45, context: { messages: [user('think')] }, options: { reasoning: 'xhigh', thinkingBudgets: { high: 12000 } } },
+  { name: 'reasoning on a non-reasoning Claude model', model: M.haiku35, context: { messages: [user('think')] }, options: { reasoning: 'high' } },
+  { name: 'GovCloud region omits thinking display', model: M.sonnet45, context: { messages: [user('think')] }, options: { reasoning: 'low', region: 'us-gov-west-1' } },
+  { name: 'GovCloud model id omits thinking display', model: M.govSonnet, context: { messages: [user('think')] }, options: { reasoning: 'low' } },
+  { name: 'application profile ARN named after Claude', model: M.appProfile, context: { systemPrompt: SYSTEM, messages: [user('hi')] }, options: { reasoning: 'medium' } },
+  { name: 'requestMetadata', model: M.sonnet45, context: { messages: [user('hi')] }, options: { requestMetadata: { team: 'search', costCenter: '42' } } },
+  {
+    name: 'guardrail and service tier from the plugin config',
+    model: M.sonnet45,
+    context: { messages: [user('hi')] },
+    options: { guardrail: { guardrailIdentifier: 'gr-abc', guardrailVersion: '3', streamProcessingMode: 'async', trace: 'enabled' }, serviceTier: 'priority' },
+    // pi-ai has no such options: the gateway injects them through onPayload today.
+    piOnPayload: (p) => ({ ...p, guardrailConfig: { guardrailIdentifier: 'gr-abc', guardrailVersion: '3', trace: 'enabled', streamProcessingMode: 'async' }, serviceTier: { type: 'priority' } }),
+  },
+  { name: 'everything at once', model: M.sonnet45, context: { systemPrompt: SYSTEM, messages: [...thinkingHistory(M.sonnet45).slice(0, 2), ...toolTurn(M.sonnet45).slice(0, 4)], tools: TOOLS }, options: { reasoning: 'high', maxTokens: 40000, temperature: 1, toolChoice: 'auto', cacheRetention: 'long', requestMetadata: { a: 'b' } } },
+]
+
+const ERROR_CASES = [
+  {
+    name: 'unsupported image type',
+    model: M.sonnet45,
+    context: { messages: [user('hi'), user([{ type: 'text', text: 'see' }, image('image/bmp')])] },
+    difference: 'imageTypeRejectedWithPosition',
+    piError: /Unknown image type: image\/bmp/,
+    ourError: /context\.messages\[1\]\.content\[1\]: unsupported image type "image\/bmp"/,
+  },
+  {
+    name: 'unsupported image type in a tool result',
+    model: M.sonnet45,
+    context: { messages: [user('go'), assistantOf(M.sonnet45, [{ type: 'toolCall', id: 't', name: 'read_file', arguments: {} }], 'toolUse'), toolResult('t', [image('image/tiff')])] },
+    difference: 'imageTypeRejectedWithPosition',
+    piError: /Unknown image type: image\/tiff/,
+    ourError: /context\.messages\[2\]\.content\[0\]: unsupported image type "image\/tiff"/,
+  },
+]
+
+// ---------------------------------------------------------------------------------------
+// Capture server and runners.
+// ---------------------------------------------------------------------------------------
+
+let server
+let baseUrl
+let captured = []
+
+before(async () => {
+  server = http.createServer((req, res) => {
+    const chunks = []
+    req.on('data', (c) => chunks.push(c))
+    req.on('end', () => {
+      captured.push({ method: req.method, path: req.url, body: Buffer.concat(chunks).toString('utf8') })
+      res.writeHead(400, { 'content-type': 'application/json', 'x-amzn-errortype': 'ValidationException', 'x-amzn-requestid': 'capture' })
+      res.end('{"message":"captured by request-diff test"}')
+    })
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  baseUrl = `http://127.0.0.1:${server.address().port}`
+})
+
+after(() => new Promise((resolve) => server.close(resolve)))
+
+/** Runs pi-ai to the end of its stream; returns the captured request or its error. */
+async function runPi(testCase) {
+  captured = []
+  const m = { ...testCase.model, baseUrl }
+  let payloadSeen
+  const options = {
+    ...(testCase.options || {}),
+    onPayload: (payload) => {
+      payloadSeen = payload
+      return testCase.piOnPayload ? testCase.piOnPayload(payload) : undefined
+    },
+  }
+  let errorMessage
+  for await (const event of streamBedrock(m, testCase.context, options)) {
+    if (event.type === 'error') errorMessage = event.error.errorMessage
+  }
+  if (captured.length === 0) return { errorMessage, payloadSeen }
+  assert.equal(captured.length, 1, 'pi-ai sent exactly one request')
+  return { request: captured[0], body: JSON.parse(captured[0].body), raw: captured[0].body, payloadSeen }
+}
+
+function runOurs(testCase) {
+  const { guardrail, serviceTier, ...rest } = testCase.options || {}
+  const options = { ...rest, ...(guardrail && { guardrail }), ...(serviceTier && { serviceTier }) }
+  return native.buildConverseRequest({ ...testCase.model, baseUrl }, testCase.context, options)
+}
+
+test('the matrix has at least 40 cases', () => {
+  assert.ok(CASES.length + ERROR_CASES.length >= 40, `${CASES.length + ERROR_CASES.length} cases`)
+})
+
+for (const testCase of CASES) {
+  test(`same body as pi-ai: ${testCase.name}`, async () => {
+    const pi = await runPi(testCase)
+    assert.ok(pi.body, `pi-ai sent no request (${pi.errorMessage})`)
+    const ours = runOurs(testCase)
+    assert.equal(`/model/${encodeURIComponent(ours.modelId)}/converse-stream`, pi.request.path)
+    let expected = pi.body
+    for (const key of testCase.differences || []) {
+      assert.ok(DIFFERENCES[key], `unknown difference ${key}`)
+      expected = DIFFERENCES[key].apply(expected)
+    }
+    assert.deepStrictEqual(ours.body, expected)
+    if (!testCase.differences) {
+      // Same members in the same order: the serialised text is identical too.
+      assert.equal(JSON.stringify(ours.body), pi.raw)
+    }
+    // A listed difference must actually change something, or it is not a difference.
+    if (testCase.differences) assert.notDeepStrictEqual(ours.body, pi.body)
+  })
+}
+
+for (const testCase of ERROR_CASES) {
+  test(`rejected before sending, like pi-ai: ${testCase.name}`, async () => {
+    const pi = await runPi(testCase)
+    assert.equal(pi.body, undefined, 'pi-ai sent nothing')
+    assert.match(pi.errorMessage, testCase.piError)
+    assert.ok(DIFFERENCES[testCase.difference])
+    assert.throws(
+      () => {
+        try {
+          runOurs(testCase)
+        } catch (error) {
+          throw decorateError(error)
+        }
+      },
+      (error) => {
+        assert.equal(error.code, 'InvalidArgument')
+        assert.match(error.message, testCase.ourError)
+        return true
+      },
+    )
+  })
+}
+
+test('toPiPayload gives the command input pi-ai hands onPayload', async () => {
+  const testCase = CASES.find((c) => c.name === 'tool result with an image')
+  const pi = await runPi(testCase)
+  const ours = runOurs(testCase)
+  const payload = toPiPayload(ours)
+  assert.deepStrictEqual(Object.keys(payload), Object.keys(pi.payloadSeen))
+  assert.deepStrictEqual(payload, pi.payloadSeen)
+  assert.ok(payload.messages[2].content[0].toolResult.content[1].image.source.bytes instanceof Uint8Array)
+  // and back: a payload returned by onPayload is sent as the SDK would send it
+  assert.deepStrictEqual(fromPiPayload(payload), { modelId: ours.modelId, body: ours.body })
+})
+
+test('fromPiPayload sends a replaced payload the way the SDK does', async () => {
+  const testCase = { name: 'replaced', model: M.sonnet45, context: { messages: [user('hi')] } }
+  const replace = (p) => ({ ...p, inferenceConfig: { maxTokens: 7 }, system: undefined, notAMember: 1 })
+  const pi = await runPi({ ...testCase, piOnPayload: replace })
+  const sent = fromPiPayload(replace(toPiPayload(runOurs(testCase))))
+  assert.deepStrictEqual(sent.body, pi.body)
+  assert.equal(JSON.stringify(sent.body), pi.raw)
+})

@@ -1,0 +1,74 @@
+//! `buildConverseRequest(model, context, options?)`: pi-ai arguments -> the ConverseStream
+//! request (`{ modelId, body, region? }`), built by `bedrock_core::request`.
+//!
+//! The arguments cross once, as `JSON.stringify` text: that drops what JSON cannot carry
+//! (`signal`, `onPayload`, `undefined` members, TypeBox's symbol keys) exactly as the AWS
+//! SDK's serialisation does, and keeps unpaired UTF-16 surrogates visible as `\udXXX`
+//! escapes so they can be removed like pi-ai's `sanitizeSurrogates` does (napi's own string
+//! conversion would turn them into U+FFFD).
+//!
+//! `body` is the wire JSON (images as base64 strings, no `modelId`). pi-ai hands `onPayload`
+//! its SDK command input instead (`modelId` first, image bytes as `Uint8Array`);
+//! `js/request.js` converts between the two.
+
+use napi::bindgen_prelude::{Function, JsObjectValue, Object, Unknown};
+use napi::{Env, ValueType};
+use napi_derive::napi;
+use serde_json::{Map, Value};
+
+use bedrock_core::request::{build_converse_request, parse_js_json, Context, Model, StreamOptions};
+
+use crate::error::{invalid_argument, to_napi};
+
+/// `JSON.stringify(value)` parsed into a Value; `None` for `undefined`/functions.
+fn js_to_json(env: &Env, value: Unknown, what: &str) -> napi::Result<Option<Value>> {
+  let global = env.get_global()?;
+  let json: Object = global.get_named_property("JSON")?;
+  let stringify: Function<Unknown, Unknown> = json.get_named_property("stringify")?;
+  let text = stringify
+    .apply(json, value)
+    .map_err(|e| invalid_argument(format!("{what}: cannot be serialised as JSON: {}", e.reason)))?;
+  if text.get_type()? != ValueType::String {
+    return Ok(None);
+  }
+  // SAFETY: checked above to be a string. JSON.stringify output is well-formed UTF-16 (lone
+  // surrogates come out escaped), so the UTF-8 conversion is lossless.
+  let text: String = unsafe { text.cast()? };
+  parse_js_json(&text).map(Some).map_err(to_napi)
+}
+
+/// Builds the ConverseStream request pi-ai 0.73.x would send for these arguments.
+/// Returns `{ modelId, body, region? }`: `modelId` goes in the URL path
+/// (`/model/{encodeURIComponent(modelId)}/converse-stream`), `body` is the JSON body, and
+/// `region` is set when the model id is an ARN (which must be called in its own region).
+/// Throws `InvalidArgument` (with the message/part index) for malformed input or an image
+/// type Bedrock does not accept.
+#[napi(
+  js_name = "buildConverseRequest",
+  ts_args_type = "model: object, context: object, options?: object | undefined | null",
+  ts_return_type = "{ modelId: string; body: Record<string, unknown>; region?: string }"
+)]
+pub fn build_converse_request_js(
+  env: Env,
+  model: Unknown,
+  context: Unknown,
+  options: Option<Unknown>,
+) -> napi::Result<Value> {
+  let model = js_to_json(&env, model, "model")?.ok_or_else(|| invalid_argument("model: expected an object"))?;
+  let context = js_to_json(&env, context, "context")?.ok_or_else(|| invalid_argument("context: expected an object"))?;
+  let options = match options {
+    Some(o) => js_to_json(&env, o, "options")?.unwrap_or(Value::Null),
+    None => Value::Null,
+  };
+  let model = Model::from_value(model).map_err(to_napi)?;
+  let context = Context::from_value(context).map_err(to_napi)?;
+  let options = StreamOptions::from_value(options).map_err(to_napi)?;
+  let request = build_converse_request(&model, &context, &options).map_err(to_napi)?;
+  let mut out = Map::new();
+  out.insert("modelId".into(), Value::String(request.model_id));
+  out.insert("body".into(), request.body);
+  if let Some(region) = request.arn_region {
+    out.insert("region".into(), Value::String(region));
+  }
+  Ok(Value::Object(out))
+}
