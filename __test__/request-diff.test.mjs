@@ -92,6 +92,23 @@ export const DIFFERENCES = {
       return { ...body, inferenceConfig }
     },
   },
+  surrogatesEverywhere: {
+    reason:
+      'pi-ai removes unpaired UTF-16 surrogates from message text only; elsewhere (tool arguments, tool ' +
+      'descriptions and schemas) the SDK sends them as \\udXXX escapes, which are not valid Unicode and which ' +
+      'Bedrock rejects or mangles. A Rust string cannot hold them, so we remove them everywhere.',
+    apply(body) {
+      const strip = (v) =>
+        typeof v === 'string'
+          ? v.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '')
+          : Array.isArray(v)
+            ? v.map(strip)
+            : v && typeof v === 'object'
+              ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, strip(x)]))
+              : v
+      return strip(body)
+    },
+  },
   imageTypeRejectedWithPosition: {
     reason:
       'Both refuse an image type Bedrock does not accept before sending anything; pi-ai ends the stream with ' +
@@ -271,6 +288,24 @@ const CASES = [
     piOnPayload: (p) => ({ ...p, guardrailConfig: { guardrailIdentifier: 'gr-abc', guardrailVersion: '3', trace: 'enabled', streamProcessingMode: 'async' }, serviceTier: { type: 'priority' } }),
   },
   { name: 'everything at once', model: M.sonnet45, context: { systemPrompt: SYSTEM, messages: [...thinkingHistory(M.sonnet45).slice(0, 2), ...toolTurn(M.sonnet45).slice(0, 4)], tools: TOOLS }, options: { reasoning: 'high', maxTokens: 40000, temperature: 1, toolChoice: 'auto', cacheRetention: 'long', requestMetadata: { a: 'b' } } },
+  // Loose JS inputs: pi-ai tests truthiness / `!== undefined` / `??`; so do we.
+  { name: 'whitespace-only system prompt is sent', model: M.sonnet45, context: { systemPrompt: '  ', messages: [user('hi')] } },
+  { name: 'empty reasoning and cacheRetention strings are unset', model: M.sonnet45, context: { messages: [user('hi')] }, options: { reasoning: '', cacheRetention: '' } },
+  { name: 'null budget falls back to the default; null interleaved means on', model: M.sonnet45, context: { messages: [user('hi')] }, options: { reasoning: 'medium', thinkingBudgets: { medium: null }, interleavedThinking: null } },
+  { name: 'unknown reasoning level on a budget model', model: M.sonnet45, context: { messages: [user('hi')] }, options: { reasoning: 'off' } },
+  { name: 'unknown reasoning level on an adaptive model', model: M.opus46, context: { messages: [user('hi')] }, options: { reasoning: 'off' } },
+  { name: 'unknown toolChoice string and nameless tool choice', model: M.sonnet45, context: { messages: [user('hi')], tools: TOOLS }, options: { toolChoice: 'required' } },
+  { name: 'model without a name', model: { ...M.sonnet45, name: '' }, context: { systemPrompt: SYSTEM, messages: [user('hi')] }, options: { reasoning: 'low' } },
+  { name: 'application profile named nothing Claude', model: { ...M.appProfile, name: 'team profile' }, context: { systemPrompt: SYSTEM, messages: [user('hi')] }, options: { reasoning: 'low', temperature: 0.2 } },
+  { name: 'same model, other provider: treated as cross-model', model: M.sonnet45, context: { messages: [user('q'), { ...assistantOf(M.sonnet45, [{ type: 'thinking', thinking: 'x', thinkingSignature: 's' }, { type: 'toolCall', id: 'id.with.dots', name: 'list_dir', arguments: {} }], 'toolUse'), provider: 'anthropic' }, toolResult('id.with.dots', 'ok')], tools: TOOLS } },
+  { name: 'same model keeps odd tool ids as they are', model: M.sonnet45, context: { messages: [user('q'), assistantOf(M.sonnet45, [{ type: 'toolCall', id: 'id.with.dots', name: 'list_dir', arguments: {} }], 'toolUse'), toolResult('id.with.dots', 'ok')], tools: TOOLS } },
+  { name: 'tool result without a preceding call, first in history', model: M.sonnet45, context: { messages: [toolResult('ghost', 'boo'), assistantOf(M.sonnet45, [{ type: 'text', text: 'hm' }]), user('q')] } },
+  { name: 'extra fields on messages are ignored', model: M.sonnet45, context: { messages: [{ ...user('q'), extra: { a: 1 } }, { ...assistantOf(M.sonnet45, [{ type: 'text', text: 'a', textSignature: 'x' }]), responseId: 'r1', diagnostics: [], errorMessage: 'none' }, { ...user('q2') }] } },
+  { name: 'placeholder text followed by an image collapses', model: M.textOnlyClaude, context: { messages: [user([{ type: 'text', text: '(image omitted: model does not support images)' }, image(), { type: 'text', text: 'end' }])] } },
+  { name: 'float budgets and maxTokens pass through', model: M.sonnet45, context: { messages: [user('hi')] }, options: { reasoning: 'low', thinkingBudgets: { low: 2500.5 }, maxTokens: 4096.25 } },
+  { name: 'nested tool arguments and schema pass through', model: M.sonnet45, context: { messages: [user('q'), assistantOf(M.sonnet45, [{ type: 'toolCall', id: 't', name: 'read_file', arguments: { a: [1, { b: null, c: 'é' }], d: true, e: 1.5e-7 } }], 'toolUse'), toolResult('t', 'ok')], tools: [{ name: 'read_file', description: 'd', parameters: { type: 'object', properties: { a: { type: 'array', items: { anyOf: [{ type: 'number' }, { type: 'object' }] } } }, additionalProperties: false } }] } },
+  { name: 'null maxTokens, temperature and requestMetadata', model: M.sonnet45, context: { messages: [user('hi')] }, options: { maxTokens: null, temperature: null, requestMetadata: null } },
+  { name: 'unpaired surrogates outside text fields', model: M.sonnet45, context: { messages: [user('q'), assistantOf(M.sonnet45, [{ type: 'toolCall', id: 't', name: 'read_file', arguments: { path: 'a\uD800b' } }], 'toolUse'), toolResult('t', 'ok')], tools: [{ name: 'read_file', description: 'desc \uDC00', parameters: { type: 'object' } }] }, differences: ['surrogatesEverywhere'] },
 ]
 
 const ERROR_CASES = [
