@@ -20,7 +20,10 @@ use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
 use crate::auth::Auth;
+use crate::credentials::{resolve_auth, AuthOptions};
 use crate::error::Error;
+use crate::region::{resolve_region, Endpoints, ProcessEnv};
+use crate::request::{build_converse_request, Context, Model, StreamOptions};
 
 pub use mapper::{ModelCost, Op, StopReason, Usage};
 
@@ -92,6 +95,98 @@ pub struct ConverseStreamRequest {
     pub cost: ModelCost,
 }
 
+/// Options of ours that pi-ai does not have (all optional, from the JS options object).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct StreamControl {
+    pub connect_timeout_ms: Option<u64>,
+    pub first_event_timeout_ms: Option<u64>,
+    pub idle_timeout_ms: Option<u64>,
+    /// pi-ai's `maxRetries` (retries before the first event; default 2).
+    pub max_retries: Option<u32>,
+    /// pi-ai's `maxRetryDelayMs`: a longer server retry hint fails at once; 0 = no cap.
+    pub max_retry_delay_ms: Option<u64>,
+    /// Runtime endpoint override (else the model's non-standard `baseUrl`, else AWS).
+    pub endpoint: Option<String>,
+    /// Yield Bedrock's own events instead of pi-ai events.
+    pub raw: Option<bool>,
+}
+
+impl StreamControl {
+    fn apply(&self, settings: &mut StreamSettings) {
+        if let Some(ms) = self.connect_timeout_ms {
+            settings.connect_timeout = Duration::from_millis(ms.max(1));
+        }
+        if let Some(ms) = self.first_event_timeout_ms {
+            settings.first_event_timeout = Duration::from_millis(ms.max(1));
+        }
+        if let Some(ms) = self.idle_timeout_ms {
+            settings.idle_timeout = Duration::from_millis(ms.max(1));
+        }
+        if let Some(n) = self.max_retries {
+            settings.max_retries = n;
+        }
+        if let Some(ms) = self.max_retry_delay_ms {
+            settings.max_retry_delay = Duration::from_millis(ms);
+        }
+        settings.raw = self.raw.unwrap_or(false);
+    }
+}
+
+/// A body the caller already has (pi-ai's `onPayload` may replace the built one).
+#[derive(Debug, Clone)]
+pub struct PreparedBody {
+    pub model_id: String,
+    pub body: serde_json::Value,
+    pub region: Option<String>,
+}
+
+/// Prices from a pi-ai model's `cost` (`{input, output, cacheRead, cacheWrite}` per
+/// million tokens); missing or non-numeric prices count as 0.
+pub fn model_cost(model: &Model) -> ModelCost {
+    let price = |key: &str| {
+        model.cost.as_ref().and_then(|c| c.get(key)).and_then(|v| v.as_f64()).unwrap_or(0.0)
+    };
+    ModelCost { input: price("input"), output: price("output"), cache_read: price("cacheRead"), cache_write: price("cacheWrite") }
+}
+
+/// Everything the stream needs before its first byte: request body (built here unless
+/// `prepared`), region, endpoint, auth. Async because credentials may need resolving.
+pub async fn prepare(
+    model: &Model,
+    context: Option<&Context>,
+    options: &StreamOptions,
+    control: &StreamControl,
+    prepared: Option<PreparedBody>,
+) -> Result<(ConverseStreamRequest, StreamSettings), Error> {
+    let prepared = match prepared {
+        Some(p) => p,
+        None => {
+            let context =
+                context.ok_or_else(|| Error::invalid_argument("context: required to build the request"))?;
+            let built = build_converse_request(model, context, options)?;
+            PreparedBody { model_id: built.model_id, body: built.body, region: built.arn_region }
+        }
+    };
+    let region = match prepared.region {
+        Some(r) => r,
+        None => resolve_region(options.region.as_deref(), model.base_url.as_deref(), options.profile.as_deref(), &ProcessEnv).0,
+    };
+    let endpoint = Endpoints::resolve(&region, model.base_url.as_deref(), control.endpoint.as_deref()).runtime;
+    let auth = resolve_auth(&AuthOptions {
+        bearer_token: options.bearer_token.clone(),
+        profile: options.profile.clone(),
+        region: Some(region.clone()),
+        env: None,
+    })
+    .await?;
+    let body = serde_json::to_vec(&prepared.body)
+        .map_err(|e| Error::invalid_argument(format!("request body cannot be serialised: {e}")))?;
+    let mut settings = StreamSettings::new(endpoint, region, auth);
+    control.apply(&mut settings);
+    Ok((ConverseStreamRequest { model_id: prepared.model_id, body: Bytes::from(body), cost: model_cost(model) }, settings))
+}
+
 /// Cancels a running stream from anywhere (another thread, a JS `abort()`).
 #[derive(Debug, Clone)]
 pub struct StreamAbort {
@@ -126,6 +221,31 @@ impl ConverseStream {
     pub fn start(request: ConverseStreamRequest, settings: StreamSettings) -> ConverseStream {
         let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
         let task = tokio::spawn(transport::run(request, settings, tx));
+        ConverseStream {
+            rx,
+            abort: StreamAbort { task: task.abort_handle(), aborted: Arc::new(AtomicBool::new(false)) },
+            finished: false,
+        }
+    }
+
+    /// Prepares (see [`prepare`]) and streams, all inside the stream's task, so a bad
+    /// argument or missing credentials arrive as the final error op like any failure.
+    pub fn start_with(
+        model: Model,
+        context: Option<Context>,
+        options: StreamOptions,
+        control: StreamControl,
+        prepared: Option<PreparedBody>,
+    ) -> ConverseStream {
+        let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
+        let task = tokio::spawn(async move {
+            match prepare(&model, context.as_ref(), &options, &control, prepared).await {
+                Ok((request, settings)) => transport::run(request, settings, tx).await,
+                Err(error) => {
+                    let _ = tx.send(mapper::error_op(error, None)).await;
+                }
+            }
+        });
         ConverseStream {
             rx,
             abort: StreamAbort { task: task.abort_handle(), aborted: Arc::new(AtomicBool::new(false)) },

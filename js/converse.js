@@ -1,0 +1,140 @@
+'use strict'
+// converseStream / complete / converseStreamRaw: pi-ai's `bedrock-converse-stream`
+// StreamFunction contract on top of the native stream.
+
+const native = require('../index.js')
+const { decorateError } = require('./errors.js')
+const { AssistantMessageEventStream, OP } = require('./event-stream.js')
+const { toPiPayload, fromPiPayload } = require('./request.js')
+
+const ABORTED_MESSAGE = 'Request was aborted'
+
+function errorFields(error) {
+  const e = decorateError(error)
+  return {
+    message: e?.message ?? String(e),
+    info: { code: e?.code ?? 'InternalError', retryable: Boolean(e?.retryable), httpStatus: e?.httpStatus, requestId: e?.requestId },
+  }
+}
+
+/** Starts the native stream: body built in Rust from `context`, or (with `onPayload`)
+ *  built first, handed to `onPayload`, and the possibly replaced body sent verbatim. */
+async function startNative(model, context, options) {
+  const modelJson = JSON.stringify(model)
+  const optionsJson = JSON.stringify(options)
+  if (typeof options.onPayload !== 'function') {
+    return native.startConverseStream(modelJson, JSON.stringify(context), optionsJson)
+  }
+  const request = native.buildConverseRequest(model, context, options)
+  const replaced = await options.onPayload(toPiPayload(request), model)
+  const prepared = replaced === undefined ? request : { ...fromPiPayload(replaced), region: request.region }
+  if (options.signal?.aborted) return null
+  return native.startConverseStream(modelJson, null, optionsJson, JSON.stringify(prepared))
+}
+
+/**
+ * pi-ai compatible `streamBedrock(model, context, options)`: an async iterable of
+ * `AssistantMessageEvent`s with `result()`. Never throws: failures are the final
+ * `error` event (with `code`, `retryable`, `httpStatus`, `requestId` besides pi-ai's
+ * fields). Extra options: `connectTimeoutMs`, `firstEventTimeoutMs`, `idleTimeoutMs`,
+ * `maxRetries`, `maxRetryDelayMs`, `endpoint`.
+ */
+function converseStream(model, context, options = {}) {
+  options = options ?? {}
+  const stream = new AssistantMessageEventStream(model)
+  const signal = options.signal
+  const onAbort = () => {
+    if (stream.native) stream.native.abort()
+    else stream.fail('aborted', ABORTED_MESSAGE, { code: 'Aborted', retryable: false })
+  }
+  ;(async () => {
+    if (signal?.aborted) {
+      stream.fail('aborted', ABORTED_MESSAGE, { code: 'Aborted', retryable: false })
+      return
+    }
+    signal?.addEventListener?.('abort', onAbort, { once: true })
+    try {
+      let handle
+      try {
+        const { raw, ...rest } = options
+        handle = await startNative(model, context, rest)
+      } catch (error) {
+        const { message, info } = errorFields(error)
+        stream.fail(signal?.aborted ? 'aborted' : 'error', message, info)
+        return
+      }
+      if (handle === null || stream.done) {
+        stream.fail('aborted', ABORTED_MESSAGE, { code: 'Aborted', retryable: false })
+        return
+      }
+      stream.native = handle
+      if (signal?.aborted) handle.abort()
+      await stream.pump(handle)
+    } finally {
+      signal?.removeEventListener?.('abort', onAbort)
+    }
+  })()
+  return stream
+}
+
+/** pi-ai `complete()`: the final AssistantMessage (stopReason "error"/"aborted" on failure). */
+async function complete(model, context, options) {
+  return converseStream(model, context, options).result()
+}
+
+/**
+ * Bedrock's own ConverseStream events, unmapped: yields `{ messageStart: {...} }`,
+ * `{ contentBlockDelta: {...} }`, ... as the AWS SDK's `response.stream` does. A failure
+ * ends the iteration with `{ error: { message, code, retryable, httpStatus, requestId } }`.
+ * Same options as converseStream (`signal` included); leaving the loop early aborts.
+ */
+function converseStreamRaw(model, context, options = {}) {
+  options = options ?? {}
+  const signal = options.signal
+  let handle = null
+  let finished = false
+  async function* iterate() {
+    if (signal?.aborted) {
+      yield { error: { message: ABORTED_MESSAGE, code: 'Aborted', retryable: false } }
+      return
+    }
+    const onAbort = () => handle?.abort()
+    signal?.addEventListener?.('abort', onAbort, { once: true })
+    try {
+      try {
+        handle = await startNative(model, context, { ...options, raw: true })
+      } catch (error) {
+        const { message, info } = errorFields(error)
+        yield { error: { message, ...info } }
+        return
+      }
+      if (handle === null) {
+        yield { error: { message: ABORTED_MESSAGE, code: 'Aborted', retryable: false } }
+        return
+      }
+      if (signal?.aborted) handle.abort()
+      while (true) {
+        const ops = JSON.parse(await handle.nextBatch())
+        if (ops.length === 0) return
+        for (const op of ops) {
+          if (op[0] === OP.RAW) {
+            yield { [op[1]]: op[2] }
+          } else if (op[0] === OP.ERROR) {
+            finished = true
+            yield { error: { message: op[2], ...op[3] } }
+            return
+          } else if (op[0] === OP.DONE) {
+            finished = true
+            return
+          }
+        }
+      }
+    } finally {
+      signal?.removeEventListener?.('abort', onAbort)
+      if (!finished) handle?.abort()
+    }
+  }
+  return iterate()
+}
+
+module.exports = { converseStream, complete, converseStreamRaw, AssistantMessageEventStream }

@@ -1,0 +1,257 @@
+'use strict'
+// pi-ai compatible event stream fed by the native ConverseStream.
+//
+// The native side maps Bedrock's events to pi-ai's and hands over compact ops in
+// batches (one promise per batch, see src/converse.rs). Here each op updates ONE
+// partial message object in place and, where pi-ai emits an event, queues that event.
+// Like pi-ai's AssistantMessageEventStream the stream is pumped eagerly (a caller who
+// only awaits result() still gets it) and events wait in a queue for the iterator.
+
+// Op codes: keep in sync with `write_op_json` in crates/core/src/stream.rs.
+const OP = {
+  START: 0,
+  TEXT_START: 1,
+  TEXT_DELTA: 2,
+  TEXT_END: 3,
+  THINKING_START: 4,
+  THINKING_DELTA: 5,
+  THINKING_SIGNATURE: 6,
+  THINKING_REDACTED: 7,
+  THINKING_END: 8,
+  TOOLCALL_START: 9,
+  TOOLCALL_DELTA: 10,
+  TOOLCALL_END: 11,
+  USAGE: 12,
+  STOP_REASON: 13,
+  DONE: 14,
+  ERROR: 15,
+  RAW: 16,
+}
+
+/** The assistant message pi-ai starts every stream with. */
+function newAssistantMessage(model) {
+  return {
+    role: 'assistant',
+    content: [],
+    api: 'bedrock-converse-stream',
+    provider: model.provider,
+    model: model.id,
+    usage: {
+      input: 0,
+      output: 0,
+      cacheRead: 0,
+      cacheWrite: 0,
+      totalTokens: 0,
+      cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 },
+    },
+    stopReason: 'stop',
+    timestamp: Date.now(),
+  }
+}
+
+/** Extra fields on our error events (absent in pi-ai): a stable code and what a gateway
+ *  needs to decide on a retry. */
+function errorInfo(info) {
+  const out = { code: info.code, retryable: Boolean(info.retryable) }
+  if (info.httpStatus != null) out.httpStatus = info.httpStatus
+  if (info.requestId != null) out.requestId = info.requestId
+  if (info.awsType != null) out.awsType = info.awsType
+  return out
+}
+
+class AssistantMessageEventStream {
+  constructor(model) {
+    this.output = newAssistantMessage(model)
+    this.queue = []
+    this.waiting = []
+    this.done = false
+    this.native = null
+    this.finalResult = new Promise((resolve) => {
+      this.resolveFinal = resolve
+    })
+  }
+
+  /** Queues an event for the iterator (pi-ai `push`). */
+  push(event) {
+    if (this.done) return
+    if (event.type === 'done' || event.type === 'error') {
+      this.done = true
+      this.resolveFinal(event.type === 'done' ? event.message : event.error)
+    }
+    const waiter = this.waiting.shift()
+    if (waiter) waiter({ value: event, done: false })
+    else this.queue.push(event)
+  }
+
+  end() {
+    this.done = true
+    while (this.waiting.length > 0) this.waiting.shift()({ value: undefined, done: true })
+  }
+
+  /** Ends the stream with an error event (pi-ai's catch block). */
+  fail(reason, message, info) {
+    if (this.done) return
+    const output = this.output
+    for (const block of output.content) {
+      delete block.index
+      delete block.partialJson
+    }
+    output.stopReason = reason
+    output.errorMessage = message
+    this.push({ type: 'error', reason, error: output, ...errorInfo(info) })
+    this.end()
+  }
+
+  /** Applies one op to the partial message; queues the event pi-ai emits for it. */
+  apply(op) {
+    const output = this.output
+    const content = output.content
+    switch (op[0]) {
+      case OP.START:
+        this.push({ type: 'start', partial: output })
+        break
+      case OP.TEXT_START:
+        content.push({ type: 'text', text: '', index: op[2] ?? undefined })
+        this.push({ type: 'text_start', contentIndex: op[1], partial: output })
+        break
+      case OP.TEXT_DELTA:
+        content[op[1]].text += op[2]
+        this.push({ type: 'text_delta', contentIndex: op[1], delta: op[2], partial: output })
+        break
+      case OP.TEXT_END: {
+        const block = content[op[1]]
+        delete block.index
+        this.push({ type: 'text_end', contentIndex: op[1], content: block.text, partial: output })
+        break
+      }
+      case OP.THINKING_START:
+        content.push({ type: 'thinking', thinking: '', thinkingSignature: '', index: op[2] ?? undefined })
+        this.push({ type: 'thinking_start', contentIndex: op[1], partial: output })
+        break
+      case OP.THINKING_DELTA:
+        content[op[1]].thinking += op[2]
+        this.push({ type: 'thinking_delta', contentIndex: op[1], delta: op[2], partial: output })
+        break
+      case OP.THINKING_SIGNATURE: {
+        const block = content[op[1]]
+        block.thinkingSignature = (block.thinkingSignature || '') + op[2]
+        break
+      }
+      case OP.THINKING_REDACTED: {
+        const block = content[op[1]]
+        block.redacted = true
+        block.thinkingSignature = (block.thinkingSignature || '') + op[2]
+        break
+      }
+      case OP.THINKING_END: {
+        const block = content[op[1]]
+        delete block.index
+        this.push({ type: 'thinking_end', contentIndex: op[1], content: block.thinking, partial: output })
+        break
+      }
+      case OP.TOOLCALL_START:
+        content.push({ type: 'toolCall', id: op[3], name: op[4], arguments: {}, partialJson: '', index: op[2] ?? undefined })
+        this.push({ type: 'toolcall_start', contentIndex: op[1], partial: output })
+        break
+      case OP.TOOLCALL_DELTA: {
+        const block = content[op[1]]
+        block.partialJson = (block.partialJson || '') + op[2]
+        block.arguments = op[3]
+        this.push({ type: 'toolcall_delta', contentIndex: op[1], delta: op[2], partial: output })
+        break
+      }
+      case OP.TOOLCALL_END: {
+        const block = content[op[1]]
+        delete block.index
+        block.arguments = op[2]
+        delete block.partialJson
+        this.push({ type: 'toolcall_end', contentIndex: op[1], toolCall: block, partial: output })
+        break
+      }
+      case OP.USAGE: {
+        const usage = output.usage
+        usage.input = op[1]
+        usage.output = op[2]
+        usage.cacheRead = op[3]
+        usage.cacheWrite = op[4]
+        usage.totalTokens = op[5]
+        usage.cost.input = op[6]
+        usage.cost.output = op[7]
+        usage.cost.cacheRead = op[8]
+        usage.cost.cacheWrite = op[9]
+        usage.cost.total = op[10]
+        break
+      }
+      case OP.STOP_REASON:
+        output.stopReason = op[1]
+        break
+      case OP.DONE:
+        this.push({ type: 'done', reason: op[1], message: output })
+        this.end()
+        break
+      case OP.ERROR:
+        this.fail(op[1], op[2], op[3])
+        break
+      default:
+        // An op this file does not know means the addon and its JS are out of step.
+        this.fail('error', `bedrock-native: unknown stream op ${JSON.stringify(op[0])}`, {
+          code: 'InternalError',
+          retryable: false,
+        })
+    }
+  }
+
+  /** Pulls batches from the native stream until it ends. */
+  async pump(native) {
+    this.native = native
+    try {
+      while (!this.done) {
+        const ops = JSON.parse(await native.nextBatch())
+        if (ops.length === 0) break
+        for (let i = 0; i < ops.length && !this.done; i++) this.apply(ops[i])
+      }
+    } catch (error) {
+      this.fail('error', error?.message ?? String(error), { code: error?.code ?? 'InternalError', retryable: false })
+    }
+    if (!this.done) {
+      this.fail('error', 'bedrock-native: the stream ended without a final event', {
+        code: 'InternalError',
+        retryable: false,
+      })
+    }
+  }
+
+  /** Stops the network now; the stream ends with an `aborted` error event. */
+  abort() {
+    if (this.native) this.native.abort()
+  }
+
+  async *[Symbol.asyncIterator]() {
+    try {
+      while (true) {
+        if (this.queue.length > 0) {
+          yield this.queue.shift()
+        } else if (this.done) {
+          return
+        } else {
+          const result = await new Promise((resolve) => this.waiting.push(resolve))
+          if (result.done) return
+          yield result.value
+        }
+      }
+    } finally {
+      // Left early (break/return/throw): nobody reads further, so close the connection
+      // at once instead of downloading the rest (pi-ai keeps downloading).
+      if (!this.done) {
+        this.abort()
+        if (!this.native) this.fail('aborted', 'Request was aborted', { code: 'Aborted', retryable: false })
+      }
+    }
+  }
+
+  result() {
+    return this.finalResult
+  }
+}
+
+module.exports = { AssistantMessageEventStream, OP, newAssistantMessage }
