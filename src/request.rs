@@ -25,9 +25,12 @@ fn js_to_json(env: &Env, value: Unknown, what: &str) -> napi::Result<Option<Valu
   let global = env.get_global()?;
   let json: Object = global.get_named_property("JSON")?;
   let stringify: Function<Unknown, Unknown> = json.get_named_property("stringify")?;
-  let text = stringify
-    .apply(json, value)
-    .map_err(|e| invalid_argument(format!("{what}: cannot be serialised as JSON: {}", e.reason)))?;
+  let text = stringify.apply(json, value).map_err(|e| {
+    // JSON.stringify threw (cycle, BigInt, throwing toJSON): report it as a bad argument
+    // with a code instead of letting the raw JS exception through.
+    let reason = take_pending_exception_message(env).unwrap_or(e.reason);
+    invalid_argument(format!("{what}: cannot be serialised as JSON: {reason}"))
+  })?;
   if text.get_type()? != ValueType::String {
     return Ok(None);
   }
@@ -35,6 +38,25 @@ fn js_to_json(env: &Env, value: Unknown, what: &str) -> napi::Result<Option<Valu
   // surrogates come out escaped), so the UTF-8 conversion is lossless.
   let text: String = unsafe { text.cast()? };
   parse_js_json(&text).map(Some).map_err(to_napi)
+}
+
+/// Clears the pending JS exception, if any, and returns its `message`.
+fn take_pending_exception_message(env: &Env) -> Option<String> {
+  let mut raw = std::ptr::null_mut();
+  // SAFETY: plain N-API call on the current env; `raw` is written by it.
+  let status = unsafe { napi::sys::napi_get_and_clear_last_exception(env.raw(), &mut raw) };
+  if status != napi::sys::Status::napi_ok || raw.is_null() {
+    return None;
+  }
+  // SAFETY: `raw` is a live value of this env, just returned by N-API.
+  let exception = unsafe { Unknown::from_raw_unchecked(env.raw(), raw) };
+  if exception.get_type().ok()? != ValueType::Object {
+    return None;
+  }
+  // SAFETY: checked above to be an object.
+  let object: Object = unsafe { exception.cast().ok()? };
+  let message: String = object.get_named_property("message").ok()?;
+  Some(message.lines().next().unwrap_or_default().to_string())
 }
 
 /// Builds the ConverseStream request pi-ai 0.73.x would send for these arguments.

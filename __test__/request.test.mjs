@@ -1,0 +1,79 @@
+// buildConverseRequest at the JS boundary: argument handling and errors (the body itself is
+// covered against pi-ai by request-diff.test.mjs).
+
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+const native = require('../index.js')
+const { decorateError } = require('../js/errors.js')
+
+function build(...args) {
+  try {
+    return native.buildConverseRequest(...args)
+  } catch (error) {
+    throw decorateError(error)
+  }
+}
+
+const model = { id: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', name: 'Claude Sonnet 4.5', input: ['text', 'image'], reasoning: true }
+const context = { messages: [{ role: 'user', content: 'hi', timestamp: 1 }] }
+
+function invalid(pattern) {
+  return (error) => {
+    assert.equal(error.code, 'InvalidArgument')
+    assert.match(error.message, pattern)
+    return true
+  }
+}
+
+test('options may be omitted, undefined or null', () => {
+  const expected = build(model, context, {}).body
+  assert.deepEqual(build(model, context).body, expected)
+  assert.deepEqual(build(model, context, undefined).body, expected)
+  assert.deepEqual(build(model, context, null).body, expected)
+})
+
+test('functions, signals and undefined members in options are ignored', () => {
+  const body = build(model, context, { signal: new AbortController().signal, onPayload: () => {}, maxTokens: undefined, reasoning: 'low' }).body
+  assert.deepEqual(body.inferenceConfig, {})
+  assert.equal(body.additionalModelRequestFields.thinking.budget_tokens, 2048)
+})
+
+test('an ARN model id returns its region; other ids return none', () => {
+  const arn = 'arn:aws:bedrock:ap-southeast-2:123456789012:application-inference-profile/p1'
+  const out = build({ ...model, id: arn }, context)
+  assert.equal(out.modelId, arn)
+  assert.equal(out.region, 'ap-southeast-2')
+  assert.equal(build(model, context).region, undefined)
+})
+
+test('a malformed message is an InvalidArgument naming it', () => {
+  const bad = { messages: [context.messages[0], { role: 'user', content: [{ type: 'audio', data: '' }] }] }
+  assert.throws(() => build(model, bad), invalid(/^context\.messages\[1\]: content\[0\]/))
+  assert.throws(() => build(model, { messages: [{ role: 'system', content: 'x' }] }), invalid(/^context\.messages\[0\]/))
+  assert.throws(() => build(model, { messages: 'nope' }), invalid(/context\.messages: expected an array/))
+  assert.throws(() => build({ name: 'no id' }, context), invalid(/^model: missing field `id`/))
+  assert.throws(() => build(undefined, context), invalid(/model: expected an object/))
+})
+
+test('unserialisable arguments are an InvalidArgument, not a raw exception', () => {
+  const cyclic = { messages: [] }
+  cyclic.self = cyclic
+  assert.throws(() => build(model, cyclic), invalid(/^context: cannot be serialised as JSON: Converting circular structure/))
+  assert.throws(() => build({ ...model, big: 1n }, context), invalid(/^model: cannot be serialised as JSON/))
+})
+
+test('invalid base64 image data is rejected naming the part', () => {
+  const ctx = { messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }, { type: 'image', mimeType: 'image/png', data: 'not base64!' }] }] }
+  assert.throws(() => build(model, ctx), invalid(/context\.messages\[0\]\.content\[1\]: image data is not valid base64/))
+})
+
+test('the bearer token never appears in errors', () => {
+  const secret = 'ABSKQmVkcm9ja0FQSUtleS1zZWNyZXQ='
+  assert.throws(
+    () => build(model, { messages: [{ role: 'user' }] }, { bearerToken: secret }),
+    (error) => !error.message.includes(secret) && error.code === 'InvalidArgument',
+  )
+})
