@@ -158,7 +158,9 @@ pub fn random_padding() -> String {
     padding(rand::thread_rng().gen_range(1..=PAD_ALPHABET.len()))
 }
 
-/// Sorts object keys recursively, as Bedrock serialises its event payloads.
+/// Sorts object keys recursively, as Bedrock serialises its event payloads — except
+/// inside document values (`json`, `input`: model- or tool-produced JSON), which keep
+/// their own order.
 pub fn sort_keys(v: &Value) -> Value {
     match v {
         Value::Object(m) => {
@@ -166,7 +168,8 @@ pub fn sort_keys(v: &Value) -> Value {
             keys.sort();
             let mut out = Map::new();
             for k in keys {
-                out.insert(k.clone(), sort_keys(&m[k]));
+                let child = if k == "json" || k == "input" { m[k].clone() } else { sort_keys(&m[k]) };
+                out.insert(k.clone(), child);
             }
             Value::Object(out)
         }
@@ -242,11 +245,6 @@ pub fn decode_message(buf: &[u8]) -> Result<(Message, usize), DecodeError> {
     if buf.len() < total {
         return Err(DecodeError::Incomplete);
     }
-    let msg_crc = be_u32(&buf[total - 4..total]);
-    let actual = crc32fast::hash(&buf[..total - 4]);
-    if msg_crc != actual {
-        return Err(DecodeError::MessageChecksumMismatch { expected: msg_crc, actual });
-    }
     let hbuf = &buf[12..12 + hlen];
     let mut headers = Vec::new();
     let mut i = 0;
@@ -314,6 +312,13 @@ pub fn decode_message(buf: &[u8]) -> Result<(Message, usize), DecodeError> {
             t => return Err(DecodeError::InvalidHeaderValueType(t)),
         };
         headers.push((name.to_string(), value));
+    }
+    // Headers are parsed before the message CRC is checked (as smithy-rs does), so a bad
+    // header is reported as such.
+    let msg_crc = be_u32(&buf[total - 4..total]);
+    let actual = crc32fast::hash(&buf[..total - 4]);
+    if msg_crc != actual {
+        return Err(DecodeError::MessageChecksumMismatch { expected: msg_crc, actual });
     }
     let payload = buf[12 + hlen..total - 4].to_vec();
     Ok((Message { headers, payload }, total))
