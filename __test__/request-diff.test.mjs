@@ -3,9 +3,12 @@
 // `buildConverseRequest` builds — except the intended differences in DIFFERENCES below
 // (also in docs/differences-from-pi-ai.md), each applied to pi-ai's body to predict ours.
 //
-// pi-ai talks to a loopback capture server (model.baseUrl is a non-AWS URL, so pi-ai uses
-// it as the endpoint verbatim) that records the body and answers 400; pi-ai then ends its
-// stream with an error event, which is fine: the request is what is compared.
+// pi-ai and the addon's own `converseStream` both talk to a loopback capture server
+// (model.baseUrl is a non-AWS URL, so both use it as the endpoint verbatim) that records
+// the body and answers 400; each then ends its stream with an error event, which is fine:
+// the requests are what is compared. For every case the addon's wire body must equal
+// `buildConverseRequest`'s (with and without an `onPayload` hook, whose payload must equal
+// the one pi-ai hands its hook), and that must equal pi-ai's wire body.
 
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
@@ -16,6 +19,7 @@ const require = createRequire(import.meta.url)
 const native = require('../index.js')
 const { decorateError } = require('../js/errors.js')
 const { toPiPayload, fromPiPayload } = require('../js/request.js')
+const addon = require('../js/index.js')
 
 // pi-ai signs with SigV4 and reads these while building; keep the run hermetic.
 Object.assign(process.env, {
@@ -372,6 +376,41 @@ async function runPi(testCase) {
   return { request: captured[0], body: JSON.parse(captured[0].body), raw: captured[0].body, payloadSeen }
 }
 
+/** Runs the addon's converseStream to the end; returns the captured request or its error. */
+async function runAddon(testCase, { recordPayload = false, onPayload } = {}) {
+  captured = []
+  let payloadSeen
+  const options = { ...(testCase.options || {}) }
+  if (recordPayload || onPayload) {
+    options.onPayload = (payload) => {
+      payloadSeen = payload
+      return onPayload ? onPayload(payload) : undefined
+    }
+  }
+  let error
+  for await (const event of addon.converseStream({ ...testCase.model, baseUrl }, testCase.context, options)) {
+    if (event.type === 'error') error = event // pi-ai's fields plus `code`, `retryable`
+  }
+  if (captured.length === 0) return { error, payloadSeen }
+  assert.equal(captured.length, 1, 'the addon sent exactly one request')
+  return { request: captured[0], body: JSON.parse(captured[0].body), raw: captured[0].body, payloadSeen }
+}
+
+/** A payload without its undefined / null members: pi-ai's object literals carry some
+ *  (e.g. `budget_tokens: undefined` for an unknown level, `maxTokens: null` when given
+ *  null) that the SDK never sends, and our payload is made from the wire body. */
+function withoutEmptyMembers(value) {
+  if (Array.isArray(value)) return value.map(withoutEmptyMembers)
+  if (value && typeof value === 'object' && !(value instanceof Uint8Array)) {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined && v !== null)
+        .map(([k, v]) => [k, withoutEmptyMembers(v)]),
+    )
+  }
+  return value
+}
+
 function runOurs(testCase) {
   const { guardrail, serviceTier, ...rest } = testCase.options || {}
   const options = { ...rest, ...(guardrail && { guardrail }), ...(serviceTier && { serviceTier }) }
@@ -394,6 +433,18 @@ for (const testCase of CASES) {
       expected = DIFFERENCES[key].apply(expected)
     }
     assert.deepStrictEqual(ours.body, expected)
+
+    // What the addon itself puts on the wire is exactly what buildConverseRequest returns.
+    const sent = await runAddon(testCase)
+    assert.ok(sent.raw, `the addon sent no request (${sent.error?.error?.errorMessage})`)
+    assert.equal(sent.request.path, pi.request.path)
+    assert.equal(sent.raw, JSON.stringify(ours.body))
+    const hooked = await runAddon(testCase, { recordPayload: true })
+    assert.equal(hooked.raw, JSON.stringify(ours.body))
+    if (!testCase.differences && !testCase.piOnPayload) {
+      assert.deepStrictEqual(withoutEmptyMembers(hooked.payloadSeen), withoutEmptyMembers(pi.payloadSeen))
+    }
+
     if (!testCase.differences) {
       // Same members in the same order: the serialised text is identical too.
       assert.equal(JSON.stringify(ours.body), pi.raw)
@@ -409,6 +460,10 @@ for (const testCase of ERROR_CASES) {
     assert.equal(pi.body, undefined, 'pi-ai sent nothing')
     assert.match(pi.errorMessage, testCase.piError)
     assert.ok(DIFFERENCES[testCase.difference])
+    const sent = await runAddon(testCase)
+    assert.equal(sent.raw, undefined, 'the addon sent nothing')
+    assert.equal(sent.error?.code, 'InvalidArgument')
+    assert.match(sent.error.error.errorMessage, testCase.ourError)
     assert.throws(
       () => {
         try {
@@ -445,4 +500,7 @@ test('fromPiPayload sends a replaced payload the way the SDK does', async () => 
   const sent = fromPiPayload(replace(toPiPayload(runOurs(testCase))))
   assert.deepStrictEqual(sent.body, pi.body)
   assert.equal(JSON.stringify(sent.body), pi.raw)
+  // and the addon's converseStream sends the replacement the same way
+  const addonSent = await runAddon(testCase, { onPayload: replace })
+  assert.equal(addonSent.raw, pi.raw)
 })

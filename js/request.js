@@ -62,7 +62,9 @@ function mapMessages(messages, convert) {
   return messages.map((m) => (m && typeof m === 'object' ? { ...m, content: mapBinary(m.content, convert) } : m))
 }
 
-/** `{ modelId, body }` -> the command input pi-ai hands `onPayload`. */
+/** `{ modelId, body }` -> the command input pi-ai hands `onPayload`. Equal to pi-ai's
+ *  except for members pi-ai sets to undefined/null that the SDK never sends anyway (e.g.
+ *  `budget_tokens: undefined` for an unknown reasoning level, `maxTokens: null`). */
 function toPiPayload(request) {
   const body = request.body || {}
   const payload = { modelId: request.modelId }
