@@ -47,8 +47,8 @@ for (const name of [
   delete process.env[name]
 }
 
-const { streamBedrock } = await import('@mariozechner/pi-ai/dist/providers/amazon-bedrock.js').catch(async () =>
-  import('../node_modules/@mariozechner/pi-ai/dist/providers/amazon-bedrock.js'),
+const { streamBedrock, streamSimpleBedrock } = await import('@mariozechner/pi-ai/dist/providers/amazon-bedrock.js').catch(
+  async () => import('../node_modules/@mariozechner/pi-ai/dist/providers/amazon-bedrock.js'),
 )
 
 // ---------------------------------------------------------------------------------------
@@ -356,7 +356,7 @@ before(async () => {
 after(() => new Promise((resolve) => server.close(resolve)))
 
 /** Runs pi-ai to the end of its stream; returns the captured request or its error. */
-async function runPi(testCase) {
+async function runPi(testCase, streamFn = streamBedrock) {
   captured = []
   const m = { ...testCase.model, baseUrl }
   let payloadSeen
@@ -368,7 +368,7 @@ async function runPi(testCase) {
     },
   }
   let errorMessage
-  for await (const event of streamBedrock(m, testCase.context, options)) {
+  for await (const event of streamFn(m, testCase.context, options)) {
     if (event.type === 'error') errorMessage = event.error.errorMessage
   }
   if (captured.length === 0) return { errorMessage, payloadSeen }
@@ -420,6 +420,7 @@ function runOurs(testCase) {
 test('the matrix has at least 40 cases', () => {
   assert.ok(CASES.length + ERROR_CASES.length >= 40, `${CASES.length + ERROR_CASES.length} cases`)
 })
+
 
 for (const testCase of CASES) {
   test(`same body as pi-ai: ${testCase.name}`, async () => {
@@ -478,6 +479,29 @@ for (const testCase of ERROR_CASES) {
         return true
       },
     )
+  })
+}
+
+// pi-ai's `streamSimple` entry point (streamSimpleBedrock) derives the options first.
+const SIMPLE_CASES = [
+  { name: 'no reasoning: maxTokens defaults to min(model.maxTokens, 32000)', model: M.sonnet45, context: { messages: [user('hi')] } },
+  { name: 'small model limit', model: { ...M.nova, maxTokens: 5000 }, context: { messages: [user('hi')] }, options: { temperature: 0.3 } },
+  { name: 'explicit maxTokens kept', model: M.nova, context: { messages: [user('hi')] }, options: { maxTokens: 777 } },
+  ...['minimal', 'low', 'medium', 'high', 'xhigh'].map((level) => ({ name: `budget Claude ${level}: maxTokens grows by the budget`, model: M.sonnet45, context: { messages: [user('think')] }, options: { reasoning: level } })),
+  { name: 'budget capped by the model limit', model: { ...M.sonnet37, maxTokens: 8192 }, context: { messages: [user('think')] }, options: { reasoning: 'high', maxTokens: 4000 } },
+  { name: 'budget override through the simple path', model: M.sonnet45, context: { messages: [user('think')] }, options: { reasoning: 'medium', thinkingBudgets: { medium: 3000, low: 5 } } },
+  { name: 'adaptive Claude keeps maxTokens', model: M.opus46, context: { messages: [user('think')] }, options: { reasoning: 'high' } },
+  { name: 'non-Claude reasoning', model: M.gptOss, context: { messages: [user('think')] }, options: { reasoning: 'low' } },
+  { name: 'non-base options are not passed on', model: M.sonnet45, context: { messages: [user('hi')], tools: TOOLS }, options: { toolChoice: 'any', requestMetadata: { a: 'b' }, interleavedThinking: false, thinkingDisplay: 'omitted', region: 'us-gov-west-1', reasoning: 'low', cacheRetention: 'long' } },
+]
+
+for (const testCase of SIMPLE_CASES) {
+  test(`same body as pi-ai streamSimple: ${testCase.name}`, async () => {
+    const pi = await runPi(testCase, streamSimpleBedrock)
+    assert.ok(pi.body, `pi-ai sent no request (${pi.errorMessage})`)
+    const ours = native.buildSimpleConverseRequest({ ...testCase.model, baseUrl }, testCase.context, testCase.options || {})
+    assert.deepStrictEqual(ours.body, pi.body)
+    assert.equal(JSON.stringify(ours.body), pi.raw)
   })
 }
 

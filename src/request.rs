@@ -16,7 +16,9 @@ use napi::{Env, ValueType};
 use napi_derive::napi;
 use serde_json::{Map, Value};
 
-use bedrock_core::request::{build_converse_request, parse_js_json, Context, Model, StreamOptions};
+use bedrock_core::request::{
+  build_converse_request, parse_js_json, simple_stream_options, ConverseRequest, Context, Model, StreamOptions,
+};
 
 use crate::error::{invalid_argument, to_napi};
 
@@ -76,21 +78,56 @@ pub fn build_converse_request_js(
   context: Unknown,
   options: Option<Unknown>,
 ) -> napi::Result<Value> {
-  let model = js_to_json(&env, model, "model")?.ok_or_else(|| invalid_argument("model: expected an object"))?;
-  let context = js_to_json(&env, context, "context")?.ok_or_else(|| invalid_argument("context: expected an object"))?;
+  let (model, context, options) = parse_args(&env, model, context, options)?;
+  let request = build_converse_request(&model, &context, &options).map_err(to_napi)?;
+  Ok(request_to_js(request))
+}
+
+/// Same, for pi-ai's `streamSimple` entry point: the options go through pi-ai's
+/// `streamSimpleBedrock` derivation first (default `maxTokens`, thinking budget folded into
+/// `maxTokens` for budget-thinking Claude models, non-base options dropped).
+#[napi(
+  js_name = "buildSimpleConverseRequest",
+  ts_args_type = "model: object, context: object, options?: object | undefined | null",
+  ts_return_type = "{ modelId: string; body: Record<string, unknown>; region?: string }"
+)]
+pub fn build_simple_converse_request_js(
+  env: Env,
+  model: Unknown,
+  context: Unknown,
+  options: Option<Unknown>,
+) -> napi::Result<Value> {
+  let (model, context, options) = parse_args(&env, model, context, options)?;
+  let options = simple_stream_options(&model, &options, &|_: &str| None);
+  let request = build_converse_request(&model, &context, &options).map_err(to_napi)?;
+  Ok(request_to_js(request))
+}
+
+fn parse_args(
+  env: &Env,
+  model: Unknown,
+  context: Unknown,
+  options: Option<Unknown>,
+) -> napi::Result<(Model, Context, StreamOptions)> {
+  let model = js_to_json(env, model, "model")?.ok_or_else(|| invalid_argument("model: expected an object"))?;
+  let context = js_to_json(env, context, "context")?.ok_or_else(|| invalid_argument("context: expected an object"))?;
   let options = match options {
-    Some(o) => js_to_json(&env, o, "options")?.unwrap_or(Value::Null),
+    Some(o) => js_to_json(env, o, "options")?.unwrap_or(Value::Null),
     None => Value::Null,
   };
-  let model = Model::from_value(model).map_err(to_napi)?;
-  let context = Context::from_value(context).map_err(to_napi)?;
-  let options = StreamOptions::from_value(options).map_err(to_napi)?;
-  let request = build_converse_request(&model, &context, &options).map_err(to_napi)?;
+  Ok((
+    Model::from_value(model).map_err(to_napi)?,
+    Context::from_value(context).map_err(to_napi)?,
+    StreamOptions::from_value(options).map_err(to_napi)?,
+  ))
+}
+
+fn request_to_js(request: ConverseRequest) -> Value {
   let mut out = Map::new();
   out.insert("modelId".into(), Value::String(request.model_id));
   out.insert("body".into(), request.body);
   if let Some(region) = request.arn_region {
     out.insert("region".into(), Value::String(region));
   }
-  Ok(Value::Object(out))
+  Value::Object(out)
 }

@@ -604,6 +604,82 @@ impl<F: Fn(&str) -> Option<String>> EnvLookup for F {
     }
 }
 
+/// pi-ai `streamSimpleBedrock`'s option derivation (`streamSimple` / `completeSimple`):
+/// what `streamBedrock` receives when the caller used the simple entry point.
+///
+/// Like pi-ai, it keeps only the base options (`temperature`, `maxTokens` — defaulting to
+/// `min(model.maxTokens, 32000)` — `cacheRetention`) plus reasoning; `toolChoice`,
+/// `requestMetadata`, `interleavedThinking`, `thinkingDisplay`, `region`, `profile` and
+/// `bearerToken` are not passed on. For budget-thinking Claude models `maxTokens` grows by
+/// the thinking budget (capped at the model's limit) and the budget shrinks to leave at
+/// least 1024 output tokens. The plugin-config extras (`guardrail`, `serviceTier`) are kept.
+pub fn simple_stream_options(
+    model: &Model,
+    options: &StreamOptions,
+    resolve_base_model: &dyn Fn(&str) -> Option<String>,
+) -> StreamOptions {
+    let model_max = model.max_tokens.as_ref().and_then(Value::as_f64).unwrap_or(0.0);
+    let max_tokens = options.max_tokens.clone().or_else(|| {
+        (model_max > 0.0).then(|| js_number(model_max.min(32000.0))).flatten()
+    });
+    let mut out = StreamOptions {
+        max_tokens,
+        temperature: options.temperature.clone(),
+        cache_retention: options.cache_retention.clone(),
+        service_tier: options.service_tier.clone(),
+        guardrail: options.guardrail.clone(),
+        ..StreamOptions::default()
+    };
+    let Some(level) = options.reasoning.clone().filter(|r| !r.is_empty()) else {
+        return out;
+    };
+    let base_model_id = if is_application_profile_arn(&model.id) { resolve_base_model(&model.id) } else { None };
+    let family = ModelFamily::new(model, base_model_id.as_deref());
+    out.reasoning = Some(level.clone());
+    out.thinking_budgets = options.thinking_budgets.clone();
+    if family.is_anthropic_claude() && !family.supports_adaptive_thinking() {
+        // adjustMaxTokensForThinking(base.maxTokens || 0, model.maxTokens, level, budgets)
+        let clamped = if level == "xhigh" { "high" } else { level.as_str() };
+        let default_budget = match clamped {
+            "minimal" => Some(1024.0),
+            "low" => Some(2048.0),
+            "medium" => Some(8192.0),
+            "high" => Some(16384.0),
+            _ => None,
+        };
+        let budget = options
+            .thinking_budgets
+            .as_ref()
+            .and_then(|b| b.get(clamped))
+            .and_then(Value::as_f64)
+            .or(default_budget);
+        let base_max = out.max_tokens.as_ref().and_then(serde_json::Number::as_f64).unwrap_or(0.0);
+        // An unknown level has no budget: JS arithmetic gives NaN, which the SDK sends as null.
+        let (max_tokens, thinking_budget) = match budget {
+            Some(budget) => {
+                let max_tokens = (base_max + budget).min(model_max);
+                let thinking_budget = if max_tokens <= budget { (max_tokens - 1024.0).max(0.0) } else { budget };
+                (js_number(max_tokens), js_number(thinking_budget))
+            }
+            None => (None, None),
+        };
+        out.max_tokens = max_tokens;
+        let mut budgets = options.thinking_budgets.clone().unwrap_or_default();
+        budgets.insert(clamped.to_string(), thinking_budget.map(Value::Number).unwrap_or(Value::Null));
+        out.thinking_budgets = Some(budgets);
+    }
+    out
+}
+
+/// A JS number as JSON: integral values print without a fraction, like `JSON.stringify`.
+fn js_number(n: f64) -> Option<serde_json::Number> {
+    if n.is_finite() && n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 {
+        Some(serde_json::Number::from(n as i64))
+    } else {
+        serde_json::Number::from_f64(n)
+    }
+}
+
 /// Builds the request with no base-model resolver, reading the process environment.
 pub fn build_converse_request(model: &Model, context: &Context, options: &StreamOptions) -> Result<ConverseRequest> {
     build_converse_request_with(model, context, options, &|_: &str| None, &ProcessEnv)

@@ -457,3 +457,46 @@ fn stream_options_debug_redacts_the_bearer_token() {
     assert!(!shown.contains("ABSKsecretvalue"));
     assert!(shown.contains("<redacted>"));
 }
+
+fn simple(m: &Model, o: Value) -> StreamOptions {
+    simple_stream_options(m, &opts(o), &|_: &str| None)
+}
+
+#[test]
+fn simple_options_default_max_tokens_and_drop_non_base_options() {
+    let o = simple(
+        &model(NOVA),
+        json!({"toolChoice": "any", "requestMetadata": {"a": "b"}, "region": "us-gov-west-1", "bearerToken": "t",
+               "interleavedThinking": false, "thinkingDisplay": "omitted", "temperature": 0.5, "cacheRetention": "long",
+               "serviceTier": "flex"}),
+    );
+    assert_eq!(o.max_tokens, Some(32000.into()), "min(model.maxTokens, 32000)");
+    assert_eq!(o.temperature.as_ref().and_then(|t| t.as_f64()), Some(0.5));
+    assert_eq!(o.cache_retention.as_deref(), Some("long"));
+    assert_eq!(o.service_tier, Some(json!("flex")));
+    assert!(o.tool_choice.is_none() && o.request_metadata.is_none() && o.region.is_none() && o.bearer_token.is_none());
+    assert!(o.interleaved_thinking.is_none() && o.thinking_display.is_none() && o.reasoning.is_none());
+    let mut small = model(NOVA);
+    small.max_tokens = Some(json!(4096));
+    assert_eq!(simple(&small, json!({})).max_tokens, Some(4096.into()));
+    assert_eq!(simple(&small, json!({"maxTokens": 100})).max_tokens, Some(100.into()));
+}
+
+#[test]
+fn simple_options_grow_max_tokens_by_the_thinking_budget_for_budget_claude() {
+    let o = simple(&model(SONNET_45), json!({"reasoning": "high"}));
+    assert_eq!(o.max_tokens, Some((32000 + 16384).into()));
+    assert_eq!(o.thinking_budgets.unwrap()["high"], json!(16384));
+    // capped at the model's limit, leaving 1024 output tokens
+    let mut m = model(SONNET_45);
+    m.max_tokens = Some(json!(8192));
+    let o = simple(&m, json!({"reasoning": "xhigh", "thinkingBudgets": {"low": 10}}));
+    assert_eq!(o.max_tokens, Some(8192.into()));
+    assert_eq!(o.thinking_budgets.clone().unwrap(), *json!({"low": 10, "high": 7168}).as_object().unwrap());
+    let body = build(&m, &ctx(json!({"messages": [user("x")]})), &o);
+    assert_eq!(body["inferenceConfig"]["maxTokens"], 8192);
+    assert_eq!(body["additionalModelRequestFields"]["thinking"]["budget_tokens"], 7168);
+    // adaptive models and non-Claude models keep maxTokens as is
+    assert_eq!(simple(&model(OPUS_46), json!({"reasoning": "high"})).max_tokens, Some(32000.into()));
+    assert_eq!(simple(&model(NOVA), json!({"reasoning": "high"})).max_tokens, Some(32000.into()));
+}
