@@ -48,6 +48,8 @@ function converseStream(model, context, options = {}) {
     else stream.fail('aborted', ABORTED_MESSAGE, { code: 'Aborted', retryable: false })
   }
   ;(async () => {
+    // Like pi-ai, emit nothing before the caller has the stream in hand.
+    await undefined
     if (signal?.aborted) {
       stream.fail('aborted', ABORTED_MESSAGE, { code: 'Aborted', retryable: false })
       return
