@@ -227,6 +227,11 @@ for (const exception of [
   }
 }
 
+// Not in the ConverseStream union: the SDK throws a plain Error with the raw payload.
+SCENARIOS['in-stream accessDeniedException (unmodeled)'] = {
+  frames: [start, text(0, 'Partial '), { exception: 'accessDeniedException', data: { message: 'no access' } }],
+}
+
 for (const scenarioName of Object.keys(SCENARIOS)) {
   test(`same events as pi-ai: ${scenarioName}`, async () => {
     const { pi, ours } = await both(SCENARIOS[scenarioName])
@@ -300,7 +305,41 @@ test('in-stream exceptions carry a stable code besides pi-ai message text', asyn
   assert.equal(last.retryable, false)
 })
 
+test('same events as pi-ai: messageStart with role user', async () => {
+  const { pi, ours } = await both({ frames: [ev('messageStart', { role: 'user' }), text(0, 'x')] })
+  assert.match(pi.result.errorMessage, /Unexpected assistant message start/)
+  assertSameTranscript(pi, ours, 'user messageStart')
+})
+
 // ---- cancellation ----
+
+for (const when of ['before the request', 'while waiting for headers', 'mid-stream']) {
+  test(`abort ${when}: same final event as pi-ai`, async () => {
+    const finals = []
+    for (const impl of [streamBedrock, addon.converseStream]) {
+      await emu.reset()
+      await emu.script(MODEL_ID, {
+        ...slowScript(),
+        faults: { delayBetweenFramesMs: 20, ...(when.includes('headers') ? { delayBeforeHeadersMs: 5000 } : {}) },
+      })
+      const controller = new AbortController()
+      if (when.includes('before')) controller.abort()
+      const stream = impl(model, context, { signal: controller.signal })
+      if (when.includes('headers')) setTimeout(() => controller.abort(), 200)
+      let deltas = 0
+      for await (const event of stream) {
+        if (event.type === 'text_delta' && ++deltas === 3) controller.abort()
+      }
+      if (when.includes('headers')) assert.equal(deltas, 0)
+      finals.push(await stream.result())
+    }
+    const [pi, ours] = finals
+    assert.equal(ours.stopReason, 'aborted')
+    assert.equal(ours.stopReason, pi.stopReason)
+    assert.equal(ours.errorMessage, pi.errorMessage)
+    await emu.reset()
+  })
+}
 
 const slowScript = () => ({
   text: Array.from({ length: 300 }, (_, i) => `w${i}`).join(' '),
@@ -370,7 +409,7 @@ test('abort mid-stream: aborted error after some text, connection closed promptl
   const result = await stream.result()
   assert.equal(seen.at(-1), 'error')
   assert.equal(result.stopReason, 'aborted')
-  assert.equal(result.errorMessage, 'Request was aborted')
+  assert.equal(result.errorMessage, 'aborted') // pi-ai's text for a mid-stream abort
   assert.ok(result.content[0].text.length > 0)
   await assertClosedWithin(100, 0)
   const requests = await emu.requests()

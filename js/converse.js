@@ -7,7 +7,8 @@ const { decorateError } = require('./errors.js')
 const { AssistantMessageEventStream, OP } = require('./event-stream.js')
 const { toPiPayload, fromPiPayload } = require('./request.js')
 
-const ABORTED_MESSAGE = 'Request was aborted'
+// pi-ai's text (the AWS SDK's) for an abort before the response arrived.
+const ABORTED_MESSAGE = 'Request aborted'
 
 function errorFields(error) {
   const e = decorateError(error)

@@ -244,7 +244,7 @@ class AssistantMessageEventStream {
       // at once instead of downloading the rest (pi-ai keeps downloading).
       if (!this.done) {
         this.abort()
-        if (!this.native) this.fail('aborted', 'Request was aborted', { code: 'Aborted', retryable: false })
+        if (!this.native) this.fail('aborted', 'Request aborted', { code: 'Aborted', retryable: false })
       }
     }
   }

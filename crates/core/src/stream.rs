@@ -192,6 +192,7 @@ pub async fn prepare(
 pub struct StreamAbort {
     task: AbortHandle,
     aborted: Arc<AtomicBool>,
+    response_started: Arc<AtomicBool>,
 }
 
 impl StreamAbort {
@@ -220,12 +221,9 @@ impl ConverseStream {
     /// arrives as the final [`Op::Error`].
     pub fn start(request: ConverseStreamRequest, settings: StreamSettings) -> ConverseStream {
         let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
-        let task = tokio::spawn(transport::run(request, settings, tx));
-        ConverseStream {
-            rx,
-            abort: StreamAbort { task: task.abort_handle(), aborted: Arc::new(AtomicBool::new(false)) },
-            finished: false,
-        }
+        let response_started = Arc::new(AtomicBool::new(false));
+        let task = tokio::spawn(transport::run(request, settings, tx, response_started.clone()));
+        ConverseStream::new(rx, task.abort_handle(), response_started)
     }
 
     /// Prepares (see [`prepare`]) and streams, all inside the stream's task, so a bad
@@ -238,17 +236,23 @@ impl ConverseStream {
         prepared: Option<PreparedBody>,
     ) -> ConverseStream {
         let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
+        let response_started = Arc::new(AtomicBool::new(false));
+        let started = response_started.clone();
         let task = tokio::spawn(async move {
             match prepare(&model, context.as_ref(), &options, &control, prepared).await {
-                Ok((request, settings)) => transport::run(request, settings, tx).await,
+                Ok((request, settings)) => transport::run(request, settings, tx, started).await,
                 Err(error) => {
                     let _ = tx.send(mapper::error_op(error, None)).await;
                 }
             }
         });
+        ConverseStream::new(rx, task.abort_handle(), response_started)
+    }
+
+    fn new(rx: mpsc::Receiver<Op>, task: AbortHandle, response_started: Arc<AtomicBool>) -> ConverseStream {
         ConverseStream {
             rx,
-            abort: StreamAbort { task: task.abort_handle(), aborted: Arc::new(AtomicBool::new(false)) },
+            abort: StreamAbort { task, aborted: Arc::new(AtomicBool::new(false)), response_started },
             finished: false,
         }
     }
@@ -276,7 +280,11 @@ impl ConverseStream {
             batch.clear();
             self.rx.close();
             self.finished = true;
-            batch.push(mapper::error_op(Error::aborted(), None));
+            // pi-ai's texts: the AWS SDK's "Request aborted" before the response, the
+            // socket's "aborted" once the body was streaming.
+            let message =
+                if self.abort.response_started.load(Ordering::SeqCst) { "aborted" } else { "Request aborted" };
+            batch.push(mapper::error_op(Error::new(crate::error::ErrorCode::Aborted, message), None));
             return batch;
         }
         if batch.is_empty() {

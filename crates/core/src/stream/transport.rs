@@ -2,7 +2,8 @@
 //! HTTP error parsing, frame decoding, and handing mapped ops to the channel.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -84,11 +85,18 @@ enum Attempt {
     ConsumerGone,
 }
 
-pub(super) async fn run(request: ConverseStreamRequest, settings: StreamSettings, tx: mpsc::Sender<Op>) {
+/// `response_started` is set once Bedrock answered 200: an abort after that is
+/// reported as pi-ai reports a mid-stream abort.
+pub(super) async fn run(
+    request: ConverseStreamRequest,
+    settings: StreamSettings,
+    tx: mpsc::Sender<Op>,
+    response_started: Arc<AtomicBool>,
+) {
     let url = converse_stream_url(&settings.endpoint, &request.model_id);
     let mut attempt: u32 = 0;
     loop {
-        match attempt_once(&request, &settings, &url, attempt, &tx).await {
+        match attempt_once(&request, &settings, &url, attempt, &tx, &response_started).await {
             Attempt::Finished | Attempt::ConsumerGone => return,
             Attempt::FailedEarly(error, shown) => {
                 let delay = if error.retryable && attempt < settings.max_retries {
@@ -146,6 +154,7 @@ async fn attempt_once(
     url: &str,
     attempt: u32,
     tx: &mpsc::Sender<Op>,
+    response_started: &AtomicBool,
 ) -> Attempt {
     let started = Instant::now();
     let first_event_deadline = started + settings.first_event_timeout;
@@ -211,6 +220,7 @@ async fn attempt_once(
         let (error, shown) = http_error(response, first_event_deadline, settings).await;
         return Attempt::FailedEarly(error.with_request_id(request_id), Some(shown));
     }
+    response_started.store(true, Ordering::SeqCst);
     let body = response.into_body();
     stream_body(body, request, settings, first_event_deadline, request_id, tx).await
 }
