@@ -24,7 +24,7 @@ pub mod sigv4;
 mod server;
 
 pub use script::{Faults, HttpError, Script, ScriptFrame};
-pub use server::{ConnectionRecord, ConnectionStats, Emulator, RecordedRequest, ResponseRecord};
+pub use server::{AuthOutcome, ConnectionRecord, ConnectionStats, Emulator, RecordedRequest, ResponseRecord};
 pub use sigv4::Credentials;
 
 use serde::{Deserialize, Serialize};

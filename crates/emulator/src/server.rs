@@ -56,19 +56,24 @@ pub struct RecordedRequest {
     pub connection_id: u64,
     pub at_ms: u64,
     pub method: String,
+    /// `HTTP/1.1` or `HTTP/2.0`.
+    pub http_version: String,
     /// Path as received (percent-encoded).
     pub path: String,
     /// Raw query string.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
-    /// Decoded query parameters.
+    /// Decoded query parameters (JSON: an object; repeated names joined with `,`).
+    #[serde(serialize_with = "pairs_as_map")]
     pub query_params: Vec<(String, String)>,
     /// `ListFoundationModels`, `ConverseStream`, ... (`Unknown` for anything else).
     pub operation: String,
     /// Decoded model id for runtime calls.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model_id: Option<String>,
-    /// Headers (lowercase names) except `authorization` and `x-amz-security-token`.
+    /// Headers (lowercase names) except `authorization` and `x-amz-security-token`
+    /// (JSON: an object; repeated names joined with `,`).
+    #[serde(serialize_with = "pairs_as_map")]
     pub headers: Vec<(String, String)>,
     pub auth: AuthOutcome,
     /// Parsed JSON body (None when empty or not JSON).
@@ -82,6 +87,22 @@ impl RecordedRequest {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
+}
+
+fn pairs_as_map<S: serde::Serializer>(pairs: &[(String, String)], s: S) -> Result<S::Ok, S::Error> {
+    let mut m = serde_json::Map::new();
+    for (k, v) in pairs {
+        match m.get_mut(k) {
+            Some(Value::String(prev)) => {
+                prev.push(',');
+                prev.push_str(v);
+            }
+            _ => {
+                m.insert(k.clone(), Value::String(v.clone()));
+            }
+        }
+    }
+    m.serialize(s)
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]
@@ -217,7 +238,7 @@ impl Shared {
 pub struct Emulator {
     shared: Arc<Shared>,
     addr: SocketAddr,
-    task: Option<tokio::task::JoinHandle<()>>,
+    task: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl std::fmt::Debug for Emulator {
@@ -252,7 +273,7 @@ impl Emulator {
             shutdown,
         });
         let task = tokio::spawn(accept_loop(listener, shared.clone()));
-        Ok(Emulator { shared, addr, task: Some(task) })
+        Ok(Emulator { shared, addr, task: Mutex::new(Some(task)) })
     }
 
     /// `http://127.0.0.1:PORT` — the endpoint for both control plane and runtime.
@@ -286,6 +307,16 @@ impl Emulator {
         lock(&self.shared.requests).clone()
     }
 
+    /// `requests()` as JSON (camelCase, as `/__emulator/requests` and JS see it).
+    pub fn requests_json(&self) -> Value {
+        serde_json::to_value(self.requests()).unwrap_or_default()
+    }
+
+    /// `connections()` as JSON.
+    pub fn connections_json(&self) -> Value {
+        serde_json::to_value(self.connections()).unwrap_or_default()
+    }
+
     pub fn clear_requests(&self) {
         lock(&self.shared.requests).clear();
     }
@@ -313,14 +344,25 @@ impl Emulator {
         connection_stats(&self.shared)
     }
 
-    /// Stops accepting and closes every connection.
-    pub async fn close(mut self) {
+    /// Stops accepting and closes every connection (idempotent). Records stay readable.
+    pub async fn close(&self) {
         self.shutdown_now();
-        if let Some(t) = self.task.take() {
+        let task = lock(&self.task).take();
+        if let Some(t) = task {
             let _ = t.await;
         }
-        // Let connection tasks observe the signal.
-        tokio::task::yield_now().await;
+        // Wait (bounded) until every connection task has dropped its socket.
+        for _ in 0..200 {
+            if connection_stats(&self.shared).open == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// Whether `close` was called (or the handle dropped).
+    pub fn is_closed(&self) -> bool {
+        *self.shared.shutdown.borrow()
     }
 
     fn shutdown_now(&self) {
@@ -449,7 +491,10 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
                 let ctl = ctl.clone();
                 handle_boxed(shared, ctl, req)
             });
-            let conn = hyper::server::conn::http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(io), svc);
+            // HTTP/1.1, or HTTP/2 with prior knowledge (h2c): the AWS SDK for JS talks
+            // HTTP/2 to Bedrock runtime by default, also to an http:// endpoint.
+            let builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+            let conn = builder.serve_connection(TokioIo::new(io), svc);
             tokio::select! {
                 _ = conn => {}
                 _ = conn_shutdown.wait_for(|v| *v) => {}
@@ -655,11 +700,19 @@ fn check_auth(shared: &Shared, parts: &http::request::Parts, body: &[u8]) -> (Au
         return (out, None);
     }
     out.verified = true;
-    let headers: Vec<(String, String)> = parts
+    let mut headers: Vec<(String, String)> = parts
         .headers
         .iter()
         .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect();
+    // HTTP/2 carries the host as the `:authority` pseudo-header, which hyper puts in the
+    // URI; HTTP/2 clients sign it under that name.
+    if let Some(a) = parts.uri.authority() {
+        headers.push((":authority".into(), a.as_str().to_string()));
+        if !parts.headers.contains_key("host") {
+            headers.push(("host".into(), a.as_str().to_string()));
+        }
+    }
     let req = sigv4::RequestParts { method: parts.method.as_str(), path: parts.uri.path(), query, headers, body };
     let mut opts = sigv4::VerifyOptions::bedrock(&cfg.region);
     opts.max_skew = Duration::from_secs(cfg.max_skew_secs);
@@ -714,6 +767,7 @@ async fn handle(shared: Arc<Shared>, ctl: Arc<ConnCtl>, req: Request<Incoming>) 
         connection_id: ctl.id,
         at_ms: now_ms(),
         method: parts.method.to_string(),
+        http_version: format!("{:?}", parts.version),
         path: path.clone(),
         query: parts.uri.query().map(str::to_string),
         query_params: parse_query(parts.uri.query().unwrap_or("")),

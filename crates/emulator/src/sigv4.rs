@@ -542,7 +542,8 @@ pub fn verify(req: &RequestParts, creds: &[Credentials], opts: &VerifyOptions) -
         ));
     }
 
-    if !f.signed_headers.iter().any(|h| h == "host") {
+    // HTTP/2 clients (the AWS SDK for JS) sign the `:authority` pseudo-header instead.
+    if !f.signed_headers.iter().any(|h| h == "host" || h == ":authority") {
         return Err(err("InvalidSignatureException", "'Host' must be a 'SignedHeader' in the AWS Authorization.", akid));
     }
 
