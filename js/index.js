@@ -15,5 +15,8 @@ for (const [name, value] of Object.entries(native)) {
 const converse = require('./converse.js')
 for (const [name, value] of Object.entries(converse)) api[name] = value
 
+const register = require('./register.js')
+for (const [name, value] of Object.entries(register)) api[name] = value
+
 api.decorateError = decorateError
 module.exports = api
