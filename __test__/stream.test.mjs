@@ -447,6 +447,47 @@ test('onPayload sees the pi-ai payload and its replacement is what gets sent', a
   assert.deepEqual(sent.body.inferenceConfig, { maxTokens: 77 })
 })
 
+test('onResponse is called as pi-ai calls it, before the first event', async () => {
+  const calls = []
+  for (const impl of [streamBedrock, addon.converseStream]) {
+    await emu.reset()
+    const seen = []
+    let pushed = 0
+    const stream = impl(model, context, {
+      onResponse: async (response, m) => {
+        seen.push({ pushedBefore: pushed, response, sameModel: m === model })
+      },
+    })
+    const push = stream.push.bind(stream)
+    stream.push = (event) => {
+      pushed++
+      push(event)
+    }
+    let events = 0
+    for await (const _ of stream) events++
+    assert.ok(events > 3)
+    calls.push(seen)
+  }
+  const [pi, ours] = calls
+  assert.equal(ours.length, 1)
+  assert.equal(ours[0].response.status, pi[0].response.status)
+  assert.deepEqual(Object.keys(ours[0].response.headers), Object.keys(pi[0].response.headers))
+  assert.match(ours[0].response.headers['x-amzn-requestid'], /\S/)
+  assert.equal(ours[0].sameModel, true)
+  assert.equal(ours[0].pushedBefore, 0)
+  assert.equal(pi[0].pushedBefore, 0)
+
+  // A throwing onResponse ends the stream with its message, as in pi-ai.
+  const failing = addon.converseStream(model, context, {
+    onResponse: () => {
+      throw new Error('rejected by hook')
+    },
+  })
+  const message = await failing.result()
+  assert.equal(message.stopReason, 'error')
+  assert.equal(message.errorMessage, 'rejected by hook')
+})
+
 test('raw mode yields Bedrock events unmapped; complete() returns the final message', async () => {
   await emu.reset()
   const raw = []

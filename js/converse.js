@@ -72,7 +72,11 @@ function converseStream(model, context, options = {}) {
       }
       stream.native = handle
       if (signal?.aborted) handle.abort()
-      await stream.pump(handle)
+      const onResponse =
+        typeof options.onResponse === 'function'
+          ? (op) => options.onResponse({ status: op[1], headers: op[2] ? { 'x-amzn-requestid': op[2] } : {} }, model)
+          : undefined
+      await stream.pump(handle, onResponse)
     } finally {
       signal?.removeEventListener?.('abort', onAbort)
     }

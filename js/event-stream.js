@@ -26,6 +26,7 @@ const OP = {
   DONE: 14,
   ERROR: 15,
   RAW: 16,
+  RESPONSE: 17,
 }
 
 /** The assistant message pi-ai starts every stream with. */
@@ -192,6 +193,8 @@ class AssistantMessageEventStream {
       case OP.ERROR:
         this.fail(op[1], op[2], op[3])
         break
+      case OP.RESPONSE:
+        break
       default:
         // An op this file does not know means the addon and its JS are out of step.
         this.fail('error', `bedrock-native: unknown stream op ${JSON.stringify(op[0])}`, {
@@ -201,17 +204,27 @@ class AssistantMessageEventStream {
     }
   }
 
-  /** Pulls batches from the native stream until it ends. */
-  async pump(native) {
+  /** Pulls batches from the native stream until it ends. `onResponse(op)` is awaited
+   *  when Bedrock's 200 arrives, before any event (pi-ai's `options.onResponse`). */
+  async pump(native, onResponse) {
     this.native = native
     try {
       while (!this.done) {
         const ops = JSON.parse(await native.nextBatch())
         if (ops.length === 0) break
-        for (let i = 0; i < ops.length && !this.done; i++) this.apply(ops[i])
+        for (let i = 0; i < ops.length && !this.done; i++) {
+          if (ops[i][0] === OP.RESPONSE) {
+            if (onResponse) await onResponse(ops[i])
+          } else {
+            this.apply(ops[i])
+          }
+        }
       }
     } catch (error) {
-      this.fail('error', error?.message ?? String(error), { code: error?.code ?? 'InternalError', retryable: false })
+      // A throwing onResponse ends the stream as in pi-ai; the connection goes with it.
+      native.abort()
+      const message = error instanceof Error ? error.message : JSON.stringify(error)
+      this.fail('error', message, { code: error?.code ?? 'InternalError', retryable: false })
     }
     if (!this.done) {
       this.fail('error', 'bedrock-native: the stream ended without a final event', {

@@ -461,6 +461,14 @@ pub fn write_op_json(op: &Op, out: &mut String) {
             push_value(out, &info);
             out.push(']');
         }
+        Op::Response { status, request_id } => {
+            let _ = write!(out, "[17,{status},");
+            match request_id {
+                Some(id) => push_json_str(out, id),
+                None => out.push_str("null"),
+            }
+            out.push(']');
+        }
         Op::Raw { event_type, payload } => {
             out.push_str("[16,");
             push_json_str(out, event_type);

@@ -35,10 +35,12 @@ fn request() -> ConverseStreamRequest {
     }
 }
 
+/// The ops of a whole stream, without the `Response` marker (checked on its own).
 async fn run(s: StreamSettings) -> Vec<Op> {
-    tokio::time::timeout(Duration::from_secs(30), ConverseStream::start(request(), s).collect())
+    let ops = tokio::time::timeout(Duration::from_secs(30), ConverseStream::start(request(), s).collect())
         .await
-        .expect("stream must end (hang detector)")
+        .expect("stream must end (hang detector)");
+    ops.into_iter().filter(|op| !matches!(op, Op::Response { .. })).collect()
 }
 
 fn text_of(ops: &[Op]) -> String {
@@ -83,6 +85,10 @@ async fn default_reply_streams_text_usage_and_done() {
     assert!(usage.input > 0.0 && usage.output > 0.0);
     assert_eq!(usage.cost_input, 3.0 / 1000000.0 * usage.input);
     assert!(matches!(ops.last(), Some(Op::Done { reason: StopReason::Stop })));
+    let all = ConverseStream::start(request(), settings(&emu)).collect().await;
+    assert!(matches!(&all[0], Op::Response { status: 200, request_id: Some(id) } if !id.is_empty()), "{:?}", all[0]);
+    emu.clear_requests();
+    let _ = run(settings(&emu)).await;
     let recorded = emu.requests();
     assert_eq!(recorded.len(), 1);
     assert!(recorded[0].auth.ok, "SigV4 accepted: {:?}", recorded[0].auth);
@@ -384,7 +390,7 @@ async fn abort_mid_stream_closes_the_connection_at_once() {
     script(&emu, json!({ "text": words.join(" "), "faults": { "delayBetweenFramesMs": 20 } }));
     let mut stream = ConverseStream::start(request(), settings(&emu));
     let first = tokio::time::timeout(Duration::from_secs(10), stream.next_batch(64)).await.expect("first batch");
-    assert!(matches!(first[0], Op::Start));
+    assert!(matches!(first[0], Op::Response { status: 200, request_id: Some(_) }), "{first:?}");
     assert_eq!(emu.connections().open, 1);
     stream.abort();
     let aborted_at = Instant::now();

@@ -102,6 +102,8 @@ pub enum Op {
     Done { reason: StopReason },
     /// Final failure event. `message` is pi-ai's `errorMessage` text.
     Error { reason: StopReason, message: String, error: Box<Error> },
+    /// Bedrock answered 200 (pi-ai then calls `options.onResponse`); no event.
+    Response { status: u16, request_id: Option<String> },
     /// Raw mode: one Bedrock event (`{ [event_type]: payload }`), payload verified JSON.
     Raw { event_type: String, payload: Bytes },
 }

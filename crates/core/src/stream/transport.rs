@@ -221,6 +221,9 @@ async fn attempt_once(
         return Attempt::FailedEarly(error.with_request_id(request_id), Some(shown));
     }
     response_started.store(true, Ordering::SeqCst);
+    if tx.send(Op::Response { status: status.as_u16(), request_id: request_id.clone() }).await.is_err() {
+        return Attempt::ConsumerGone;
+    }
     let body = response.into_body();
     stream_body(body, request, settings, first_event_deadline, request_id, tx).await
 }
