@@ -5,7 +5,16 @@
 use serde_json::{json, Value};
 
 /// (id, name, provider, input modalities, output modalities, streaming, inference types, lifecycle)
-type Row = (&'static str, &'static str, &'static str, &'static [&'static str], &'static [&'static str], bool, &'static [&'static str], &'static str);
+type Row = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+    bool,
+    &'static [&'static str],
+    &'static str,
+);
 
 const T: &[&str] = &["TEXT"];
 const TI: &[&str] = &["TEXT", "IMAGE"];
@@ -20,85 +29,511 @@ const ODP: &[&str] = &["ON_DEMAND", "PROVISIONED"];
 /// The built-in foundation models (a realistic us-east-1 subset).
 const MODELS: &[Row] = &[
     // Anthropic
-    ("anthropic.claude-3-haiku-20240307-v1:0", "Claude 3 Haiku", "Anthropic", TI, T, true, ODIP, "ACTIVE"),
-    ("anthropic.claude-3-sonnet-20240229-v1:0", "Claude 3 Sonnet", "Anthropic", TI, T, true, ODIP, "LEGACY"),
-    ("anthropic.claude-3-5-haiku-20241022-v1:0", "Claude 3.5 Haiku", "Anthropic", T, T, true, ODIP, "ACTIVE"),
-    ("anthropic.claude-3-5-sonnet-20241022-v2:0", "Claude 3.5 Sonnet v2", "Anthropic", TI, T, true, ODIP, "ACTIVE"),
-    ("anthropic.claude-3-7-sonnet-20250219-v1:0", "Claude 3.7 Sonnet", "Anthropic", TI, T, true, IP, "ACTIVE"),
-    ("anthropic.claude-sonnet-4-20250514-v1:0", "Claude Sonnet 4", "Anthropic", TI, T, true, IP, "ACTIVE"),
-    ("anthropic.claude-opus-4-20250514-v1:0", "Claude Opus 4", "Anthropic", TI, T, true, IP, "ACTIVE"),
-    ("anthropic.claude-opus-4-1-20250805-v1:0", "Claude Opus 4.1", "Anthropic", TI, T, true, IP, "ACTIVE"),
-    ("anthropic.claude-sonnet-4-5-20250929-v1:0", "Claude Sonnet 4.5", "Anthropic", TI, T, true, IP, "ACTIVE"),
-    ("anthropic.claude-haiku-4-5-20251001-v1:0", "Claude Haiku 4.5", "Anthropic", TI, T, true, IP, "ACTIVE"),
-    ("anthropic.claude-opus-4-5-20251101-v1:0", "Claude Opus 4.5", "Anthropic", TI, T, true, IP, "ACTIVE"),
+    (
+        "anthropic.claude-3-haiku-20240307-v1:0",
+        "Claude 3 Haiku",
+        "Anthropic",
+        TI,
+        T,
+        true,
+        ODIP,
+        "ACTIVE",
+    ),
+    (
+        "anthropic.claude-3-sonnet-20240229-v1:0",
+        "Claude 3 Sonnet",
+        "Anthropic",
+        TI,
+        T,
+        true,
+        ODIP,
+        "LEGACY",
+    ),
+    (
+        "anthropic.claude-3-5-haiku-20241022-v1:0",
+        "Claude 3.5 Haiku",
+        "Anthropic",
+        T,
+        T,
+        true,
+        ODIP,
+        "ACTIVE",
+    ),
+    (
+        "anthropic.claude-3-5-sonnet-20241022-v2:0",
+        "Claude 3.5 Sonnet v2",
+        "Anthropic",
+        TI,
+        T,
+        true,
+        ODIP,
+        "ACTIVE",
+    ),
+    (
+        "anthropic.claude-3-7-sonnet-20250219-v1:0",
+        "Claude 3.7 Sonnet",
+        "Anthropic",
+        TI,
+        T,
+        true,
+        IP,
+        "ACTIVE",
+    ),
+    (
+        "anthropic.claude-sonnet-4-20250514-v1:0",
+        "Claude Sonnet 4",
+        "Anthropic",
+        TI,
+        T,
+        true,
+        IP,
+        "ACTIVE",
+    ),
+    (
+        "anthropic.claude-opus-4-20250514-v1:0",
+        "Claude Opus 4",
+        "Anthropic",
+        TI,
+        T,
+        true,
+        IP,
+        "ACTIVE",
+    ),
+    (
+        "anthropic.claude-opus-4-1-20250805-v1:0",
+        "Claude Opus 4.1",
+        "Anthropic",
+        TI,
+        T,
+        true,
+        IP,
+        "ACTIVE",
+    ),
+    (
+        "anthropic.claude-sonnet-4-5-20250929-v1:0",
+        "Claude Sonnet 4.5",
+        "Anthropic",
+        TI,
+        T,
+        true,
+        IP,
+        "ACTIVE",
+    ),
+    (
+        "anthropic.claude-haiku-4-5-20251001-v1:0",
+        "Claude Haiku 4.5",
+        "Anthropic",
+        TI,
+        T,
+        true,
+        IP,
+        "ACTIVE",
+    ),
+    (
+        "anthropic.claude-opus-4-5-20251101-v1:0",
+        "Claude Opus 4.5",
+        "Anthropic",
+        TI,
+        T,
+        true,
+        IP,
+        "ACTIVE",
+    ),
     // Amazon
-    ("amazon.nova-micro-v1:0", "Nova Micro", "Amazon", T, T, true, ODIP, "ACTIVE"),
-    ("amazon.nova-lite-v1:0", "Nova Lite", "Amazon", TIV, T, true, ODIP, "ACTIVE"),
-    ("amazon.nova-pro-v1:0", "Nova Pro", "Amazon", TIV, T, true, ODIP, "ACTIVE"),
-    ("amazon.nova-premier-v1:0", "Nova Premier", "Amazon", TIV, T, true, IP, "ACTIVE"),
-    ("amazon.titan-text-express-v1", "Titan Text G1 - Express", "Amazon", T, T, true, ODP, "LEGACY"),
-    ("amazon.titan-embed-text-v2:0", "Titan Text Embeddings V2", "Amazon", T, E, false, OD, "ACTIVE"),
-    ("amazon.nova-canvas-v1:0", "Nova Canvas", "Amazon", TI, I, false, OD, "ACTIVE"),
-    ("amazon.titan-image-generator-v2:0", "Titan Image Generator G1 v2", "Amazon", TI, I, false, ODP, "ACTIVE"),
+    (
+        "amazon.nova-micro-v1:0",
+        "Nova Micro",
+        "Amazon",
+        T,
+        T,
+        true,
+        ODIP,
+        "ACTIVE",
+    ),
+    (
+        "amazon.nova-lite-v1:0",
+        "Nova Lite",
+        "Amazon",
+        TIV,
+        T,
+        true,
+        ODIP,
+        "ACTIVE",
+    ),
+    (
+        "amazon.nova-pro-v1:0",
+        "Nova Pro",
+        "Amazon",
+        TIV,
+        T,
+        true,
+        ODIP,
+        "ACTIVE",
+    ),
+    (
+        "amazon.nova-premier-v1:0",
+        "Nova Premier",
+        "Amazon",
+        TIV,
+        T,
+        true,
+        IP,
+        "ACTIVE",
+    ),
+    (
+        "amazon.titan-text-express-v1",
+        "Titan Text G1 - Express",
+        "Amazon",
+        T,
+        T,
+        true,
+        ODP,
+        "LEGACY",
+    ),
+    (
+        "amazon.titan-embed-text-v2:0",
+        "Titan Text Embeddings V2",
+        "Amazon",
+        T,
+        E,
+        false,
+        OD,
+        "ACTIVE",
+    ),
+    (
+        "amazon.nova-canvas-v1:0",
+        "Nova Canvas",
+        "Amazon",
+        TI,
+        I,
+        false,
+        OD,
+        "ACTIVE",
+    ),
+    (
+        "amazon.titan-image-generator-v2:0",
+        "Titan Image Generator G1 v2",
+        "Amazon",
+        TI,
+        I,
+        false,
+        ODP,
+        "ACTIVE",
+    ),
     // Meta
-    ("meta.llama3-1-8b-instruct-v1:0", "Llama 3.1 8B Instruct", "Meta", T, T, true, ODIP, "ACTIVE"),
-    ("meta.llama3-1-70b-instruct-v1:0", "Llama 3.1 70B Instruct", "Meta", T, T, true, ODIP, "ACTIVE"),
-    ("meta.llama3-2-11b-instruct-v1:0", "Llama 3.2 11B Instruct", "Meta", TI, T, true, IP, "ACTIVE"),
-    ("meta.llama3-3-70b-instruct-v1:0", "Llama 3.3 70B Instruct", "Meta", T, T, true, IP, "ACTIVE"),
-    ("meta.llama4-scout-17b-instruct-v1:0", "Llama 4 Scout 17B Instruct", "Meta", TI, T, true, IP, "ACTIVE"),
-    ("meta.llama4-maverick-17b-instruct-v1:0", "Llama 4 Maverick 17B Instruct", "Meta", TI, T, true, IP, "ACTIVE"),
+    (
+        "meta.llama3-1-8b-instruct-v1:0",
+        "Llama 3.1 8B Instruct",
+        "Meta",
+        T,
+        T,
+        true,
+        ODIP,
+        "ACTIVE",
+    ),
+    (
+        "meta.llama3-1-70b-instruct-v1:0",
+        "Llama 3.1 70B Instruct",
+        "Meta",
+        T,
+        T,
+        true,
+        ODIP,
+        "ACTIVE",
+    ),
+    (
+        "meta.llama3-2-11b-instruct-v1:0",
+        "Llama 3.2 11B Instruct",
+        "Meta",
+        TI,
+        T,
+        true,
+        IP,
+        "ACTIVE",
+    ),
+    (
+        "meta.llama3-3-70b-instruct-v1:0",
+        "Llama 3.3 70B Instruct",
+        "Meta",
+        T,
+        T,
+        true,
+        IP,
+        "ACTIVE",
+    ),
+    (
+        "meta.llama4-scout-17b-instruct-v1:0",
+        "Llama 4 Scout 17B Instruct",
+        "Meta",
+        TI,
+        T,
+        true,
+        IP,
+        "ACTIVE",
+    ),
+    (
+        "meta.llama4-maverick-17b-instruct-v1:0",
+        "Llama 4 Maverick 17B Instruct",
+        "Meta",
+        TI,
+        T,
+        true,
+        IP,
+        "ACTIVE",
+    ),
     // Mistral AI
-    ("mistral.mistral-7b-instruct-v0:2", "Mistral 7B Instruct", "Mistral AI", T, T, true, OD, "ACTIVE"),
-    ("mistral.mistral-large-2402-v1:0", "Mistral Large (24.02)", "Mistral AI", T, T, true, OD, "ACTIVE"),
-    ("mistral.pixtral-large-2502-v1:0", "Pixtral Large (25.02)", "Mistral AI", TI, T, true, IP, "ACTIVE"),
+    (
+        "mistral.mistral-7b-instruct-v0:2",
+        "Mistral 7B Instruct",
+        "Mistral AI",
+        T,
+        T,
+        true,
+        OD,
+        "ACTIVE",
+    ),
+    (
+        "mistral.mistral-large-2402-v1:0",
+        "Mistral Large (24.02)",
+        "Mistral AI",
+        T,
+        T,
+        true,
+        OD,
+        "ACTIVE",
+    ),
+    (
+        "mistral.pixtral-large-2502-v1:0",
+        "Pixtral Large (25.02)",
+        "Mistral AI",
+        TI,
+        T,
+        true,
+        IP,
+        "ACTIVE",
+    ),
     // DeepSeek
-    ("deepseek.r1-v1:0", "DeepSeek-R1", "DeepSeek", T, T, true, IP, "ACTIVE"),
-    ("deepseek.v3-v1:0", "DeepSeek-V3.1", "DeepSeek", T, T, true, OD, "ACTIVE"),
+    (
+        "deepseek.r1-v1:0",
+        "DeepSeek-R1",
+        "DeepSeek",
+        T,
+        T,
+        true,
+        IP,
+        "ACTIVE",
+    ),
+    (
+        "deepseek.v3-v1:0",
+        "DeepSeek-V3.1",
+        "DeepSeek",
+        T,
+        T,
+        true,
+        OD,
+        "ACTIVE",
+    ),
     // OpenAI
-    ("openai.gpt-oss-20b-1:0", "gpt-oss-20b", "OpenAI", T, T, true, OD, "ACTIVE"),
-    ("openai.gpt-oss-120b-1:0", "gpt-oss-120b", "OpenAI", T, T, true, OD, "ACTIVE"),
+    (
+        "openai.gpt-oss-20b-1:0",
+        "gpt-oss-20b",
+        "OpenAI",
+        T,
+        T,
+        true,
+        OD,
+        "ACTIVE",
+    ),
+    (
+        "openai.gpt-oss-120b-1:0",
+        "gpt-oss-120b",
+        "OpenAI",
+        T,
+        T,
+        true,
+        OD,
+        "ACTIVE",
+    ),
     // Cohere
-    ("cohere.command-r-v1:0", "Command R", "Cohere", T, T, true, OD, "ACTIVE"),
-    ("cohere.command-r-plus-v1:0", "Command R+", "Cohere", T, T, true, OD, "ACTIVE"),
-    ("cohere.embed-english-v3", "Embed English", "Cohere", T, E, false, ODP, "ACTIVE"),
+    (
+        "cohere.command-r-v1:0",
+        "Command R",
+        "Cohere",
+        T,
+        T,
+        true,
+        OD,
+        "ACTIVE",
+    ),
+    (
+        "cohere.command-r-plus-v1:0",
+        "Command R+",
+        "Cohere",
+        T,
+        T,
+        true,
+        OD,
+        "ACTIVE",
+    ),
+    (
+        "cohere.embed-english-v3",
+        "Embed English",
+        "Cohere",
+        T,
+        E,
+        false,
+        ODP,
+        "ACTIVE",
+    ),
     // Qwen
-    ("qwen.qwen3-32b-v1:0", "Qwen3 32B (dense)", "Qwen", T, T, true, OD, "ACTIVE"),
-    ("qwen.qwen3-coder-30b-a3b-v1:0", "Qwen3 Coder 30B A3B Instruct", "Qwen", T, T, true, OD, "ACTIVE"),
+    (
+        "qwen.qwen3-32b-v1:0",
+        "Qwen3 32B (dense)",
+        "Qwen",
+        T,
+        T,
+        true,
+        OD,
+        "ACTIVE",
+    ),
+    (
+        "qwen.qwen3-coder-30b-a3b-v1:0",
+        "Qwen3 Coder 30B A3B Instruct",
+        "Qwen",
+        T,
+        T,
+        true,
+        OD,
+        "ACTIVE",
+    ),
     // A text model without streaming (Converse only)
-    ("ai21.j2-ultra-v1", "Jurassic-2 Ultra", "AI21 Labs", T, T, false, OD, "ACTIVE"),
+    (
+        "ai21.j2-ultra-v1",
+        "Jurassic-2 Ultra",
+        "AI21 Labs",
+        T,
+        T,
+        false,
+        OD,
+        "ACTIVE",
+    ),
 ];
 
 /// Geography prefix → (profile name prefix, regions it routes to).
 const GEOS: &[(&str, &str, &[&str])] = &[
     ("us", "US", &["us-east-1", "us-east-2", "us-west-2"]),
     ("eu", "EU", &["eu-central-1", "eu-west-1", "eu-west-3"]),
-    ("apac", "APAC", &["ap-northeast-1", "ap-southeast-1", "ap-southeast-2"]),
+    (
+        "apac",
+        "APAC",
+        &["ap-northeast-1", "ap-southeast-1", "ap-southeast-2"],
+    ),
     ("global", "Global", &[]),
 ];
 
 /// (base model id, geographies, createdAt) for the SYSTEM_DEFINED profiles.
 const PROFILES: &[(&str, &[&str], &str)] = &[
-    ("anthropic.claude-3-haiku-20240307-v1:0", &["us", "eu", "apac"], "2024-09-30T00:00:00Z"),
-    ("anthropic.claude-3-5-haiku-20241022-v1:0", &["us"], "2024-11-04T00:00:00Z"),
-    ("anthropic.claude-3-5-sonnet-20241022-v2:0", &["us", "apac"], "2024-10-22T00:00:00Z"),
-    ("anthropic.claude-3-7-sonnet-20250219-v1:0", &["us", "eu", "apac"], "2025-02-24T00:00:00Z"),
-    ("anthropic.claude-sonnet-4-20250514-v1:0", &["us", "eu", "apac", "global"], "2025-05-22T00:00:00Z"),
-    ("anthropic.claude-opus-4-20250514-v1:0", &["us"], "2025-05-22T00:00:00Z"),
-    ("anthropic.claude-opus-4-1-20250805-v1:0", &["us"], "2025-08-05T00:00:00Z"),
-    ("anthropic.claude-sonnet-4-5-20250929-v1:0", &["us", "eu", "global"], "2025-09-29T00:00:00Z"),
-    ("anthropic.claude-haiku-4-5-20251001-v1:0", &["us", "eu", "global"], "2025-10-15T00:00:00Z"),
-    ("anthropic.claude-opus-4-5-20251101-v1:0", &["us", "global"], "2025-11-24T00:00:00Z"),
-    ("amazon.nova-micro-v1:0", &["us", "eu", "apac"], "2024-12-03T00:00:00Z"),
-    ("amazon.nova-lite-v1:0", &["us", "eu", "apac"], "2024-12-03T00:00:00Z"),
-    ("amazon.nova-pro-v1:0", &["us", "eu", "apac"], "2024-12-03T00:00:00Z"),
+    (
+        "anthropic.claude-3-haiku-20240307-v1:0",
+        &["us", "eu", "apac"],
+        "2024-09-30T00:00:00Z",
+    ),
+    (
+        "anthropic.claude-3-5-haiku-20241022-v1:0",
+        &["us"],
+        "2024-11-04T00:00:00Z",
+    ),
+    (
+        "anthropic.claude-3-5-sonnet-20241022-v2:0",
+        &["us", "apac"],
+        "2024-10-22T00:00:00Z",
+    ),
+    (
+        "anthropic.claude-3-7-sonnet-20250219-v1:0",
+        &["us", "eu", "apac"],
+        "2025-02-24T00:00:00Z",
+    ),
+    (
+        "anthropic.claude-sonnet-4-20250514-v1:0",
+        &["us", "eu", "apac", "global"],
+        "2025-05-22T00:00:00Z",
+    ),
+    (
+        "anthropic.claude-opus-4-20250514-v1:0",
+        &["us"],
+        "2025-05-22T00:00:00Z",
+    ),
+    (
+        "anthropic.claude-opus-4-1-20250805-v1:0",
+        &["us"],
+        "2025-08-05T00:00:00Z",
+    ),
+    (
+        "anthropic.claude-sonnet-4-5-20250929-v1:0",
+        &["us", "eu", "global"],
+        "2025-09-29T00:00:00Z",
+    ),
+    (
+        "anthropic.claude-haiku-4-5-20251001-v1:0",
+        &["us", "eu", "global"],
+        "2025-10-15T00:00:00Z",
+    ),
+    (
+        "anthropic.claude-opus-4-5-20251101-v1:0",
+        &["us", "global"],
+        "2025-11-24T00:00:00Z",
+    ),
+    (
+        "amazon.nova-micro-v1:0",
+        &["us", "eu", "apac"],
+        "2024-12-03T00:00:00Z",
+    ),
+    (
+        "amazon.nova-lite-v1:0",
+        &["us", "eu", "apac"],
+        "2024-12-03T00:00:00Z",
+    ),
+    (
+        "amazon.nova-pro-v1:0",
+        &["us", "eu", "apac"],
+        "2024-12-03T00:00:00Z",
+    ),
     ("amazon.nova-premier-v1:0", &["us"], "2025-04-30T00:00:00Z"),
-    ("meta.llama3-1-8b-instruct-v1:0", &["us"], "2024-09-30T00:00:00Z"),
-    ("meta.llama3-1-70b-instruct-v1:0", &["us"], "2024-09-30T00:00:00Z"),
-    ("meta.llama3-2-11b-instruct-v1:0", &["us"], "2024-09-30T00:00:00Z"),
-    ("meta.llama3-3-70b-instruct-v1:0", &["us"], "2024-12-19T00:00:00Z"),
-    ("meta.llama4-scout-17b-instruct-v1:0", &["us"], "2025-04-28T00:00:00Z"),
-    ("meta.llama4-maverick-17b-instruct-v1:0", &["us"], "2025-04-28T00:00:00Z"),
-    ("mistral.pixtral-large-2502-v1:0", &["us", "eu"], "2025-04-08T00:00:00Z"),
+    (
+        "meta.llama3-1-8b-instruct-v1:0",
+        &["us"],
+        "2024-09-30T00:00:00Z",
+    ),
+    (
+        "meta.llama3-1-70b-instruct-v1:0",
+        &["us"],
+        "2024-09-30T00:00:00Z",
+    ),
+    (
+        "meta.llama3-2-11b-instruct-v1:0",
+        &["us"],
+        "2024-09-30T00:00:00Z",
+    ),
+    (
+        "meta.llama3-3-70b-instruct-v1:0",
+        &["us"],
+        "2024-12-19T00:00:00Z",
+    ),
+    (
+        "meta.llama4-scout-17b-instruct-v1:0",
+        &["us"],
+        "2025-04-28T00:00:00Z",
+    ),
+    (
+        "meta.llama4-maverick-17b-instruct-v1:0",
+        &["us"],
+        "2025-04-28T00:00:00Z",
+    ),
+    (
+        "mistral.pixtral-large-2502-v1:0",
+        &["us", "eu"],
+        "2025-04-08T00:00:00Z",
+    ),
     ("deepseek.r1-v1:0", &["us"], "2025-03-10T00:00:00Z"),
 ];
 
@@ -106,7 +541,8 @@ const PROFILES: &[(&str, &[&str], &str)] = &[
 const INACTIVE_PROFILE_BASE: &str = "anthropic.claude-3-sonnet-20240229-v1:0";
 
 pub const DEFAULT_ACCOUNT: &str = "123456789012";
-pub const APPLICATION_PROFILE_ARN: &str = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123";
+pub const APPLICATION_PROFILE_ARN: &str =
+    "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123";
 
 /// Models known to produce reasoning blocks when thinking is requested.
 pub fn is_reasoning_model(id: &str) -> bool {
@@ -134,43 +570,68 @@ pub fn foundation_model_arn(region: &str, id: &str) -> String {
 pub fn builtin_foundation_models(region: &str) -> Vec<Value> {
     MODELS
         .iter()
-        .map(|(id, name, provider, input, output, streaming, inference, lifecycle)| {
-            let customizations: &[&str] = if id.starts_with("amazon.nova-") && !id.contains("canvas") && !id.contains("premier") {
-                &["FINE_TUNING", "DISTILLATION"]
-            } else if id.starts_with("meta.llama3-1") || id.starts_with("amazon.titan") {
-                &["FINE_TUNING"]
-            } else {
-                &[]
-            };
-            json!({
-                "modelArn": foundation_model_arn(region, id),
-                "modelId": id,
-                "modelName": name,
-                "providerName": provider,
-                "inputModalities": input,
-                "outputModalities": output,
-                "responseStreamingSupported": streaming,
-                "customizationsSupported": customizations,
-                "inferenceTypesSupported": inference,
-                "modelLifecycle": { "status": lifecycle }
-            })
-        })
+        .map(
+            |(id, name, provider, input, output, streaming, inference, lifecycle)| {
+                let customizations: &[&str] = if id.starts_with("amazon.nova-")
+                    && !id.contains("canvas")
+                    && !id.contains("premier")
+                {
+                    &["FINE_TUNING", "DISTILLATION"]
+                } else if id.starts_with("meta.llama3-1") || id.starts_with("amazon.titan") {
+                    &["FINE_TUNING"]
+                } else {
+                    &[]
+                };
+                json!({
+                    "modelArn": foundation_model_arn(region, id),
+                    "modelId": id,
+                    "modelName": name,
+                    "providerName": provider,
+                    "inputModalities": input,
+                    "outputModalities": output,
+                    "responseStreamingSupported": streaming,
+                    "customizationsSupported": customizations,
+                    "inferenceTypesSupported": inference,
+                    "modelLifecycle": { "status": lifecycle }
+                })
+            },
+        )
         .collect()
 }
 
-fn profile_item(prefix: &str, geo_name: &str, regions: &[&str], base: &Value, created: &str, account: &str, region: &str, status: &str) -> Value {
+#[allow(clippy::too_many_arguments)]
+fn profile_item(
+    prefix: &str,
+    geo_name: &str,
+    regions: &[&str],
+    base: &Value,
+    created: &str,
+    account: &str,
+    region: &str,
+    status: &str,
+) -> Value {
     let base_id = base["modelId"].as_str().unwrap_or_default();
     let provider = base["providerName"].as_str().unwrap_or_default();
     let name = base["modelName"].as_str().unwrap_or(base_id);
     let id = format!("{prefix}.{base_id}");
-    let mut model_arns: Vec<Value> = regions.iter().map(|r| json!({ "modelArn": foundation_model_arn(r, base_id) })).collect();
+    let mut model_arns: Vec<Value> = regions
+        .iter()
+        .map(|r| json!({ "modelArn": foundation_model_arn(r, base_id) }))
+        .collect();
     let description = if regions.is_empty() {
-        model_arns = ["us-east-1", "us-east-2", "us-west-2"].iter().map(|r| json!({ "modelArn": foundation_model_arn(r, base_id) })).collect();
-        model_arns.push(json!({ "modelArn": format!("arn:aws:bedrock:::foundation-model/{base_id}") }));
+        model_arns = ["us-east-1", "us-east-2", "us-west-2"]
+            .iter()
+            .map(|r| json!({ "modelArn": foundation_model_arn(r, base_id) }))
+            .collect();
+        model_arns
+            .push(json!({ "modelArn": format!("arn:aws:bedrock:::foundation-model/{base_id}") }));
         format!("Routes requests to {provider} {name} in all supported commercial AWS Regions.")
     } else {
         let (last, first) = regions.split_last().unwrap();
-        format!("Routes requests to {provider} {name} in {} and {last}.", first.join(", "))
+        format!(
+            "Routes requests to {provider} {name} in {} and {last}.",
+            first.join(", ")
+        )
     };
     json!({
         "inferenceProfileName": format!("{geo_name} {provider} {name}"),
@@ -193,14 +654,30 @@ pub fn builtin_inference_profiles(region: &str, account: &str, models: &[Value])
     for (base, geos, created) in PROFILES {
         let Some(m) = find(base) else { continue };
         // global. first, as AWS lists them, then the geographies in order.
-        for (prefix, geo_name, regions) in GEOS.iter().rev().filter(|(p, ..)| *p == "global").chain(GEOS.iter().filter(|(p, ..)| *p != "global")) {
+        for (prefix, geo_name, regions) in GEOS
+            .iter()
+            .rev()
+            .filter(|(p, ..)| *p == "global")
+            .chain(GEOS.iter().filter(|(p, ..)| *p != "global"))
+        {
             if geos.contains(prefix) {
-                out.push(profile_item(prefix, geo_name, regions, &m, created, account, region, "ACTIVE"));
+                out.push(profile_item(
+                    prefix, geo_name, regions, &m, created, account, region, "ACTIVE",
+                ));
             }
         }
     }
     if let Some(m) = find(INACTIVE_PROFILE_BASE) {
-        out.push(profile_item("us", "US", &["us-east-1", "us-west-2"], &m, "2024-09-30T00:00:00Z", account, region, "INACTIVE"));
+        out.push(profile_item(
+            "us",
+            "US",
+            &["us-east-1", "us-west-2"],
+            &m,
+            "2024-09-30T00:00:00Z",
+            account,
+            region,
+            "INACTIVE",
+        ));
     }
     let haiku = "anthropic.claude-3-haiku-20240307-v1:0";
     out.push(json!({
@@ -230,12 +707,18 @@ fn validation(msg: impl Into<String>) -> ApiError {
 }
 
 /// `ListFoundationModels` with its four filters.
-pub fn list_foundation_models(models: &[Value], query: &[(String, String)]) -> Result<Value, ApiError> {
+pub fn list_foundation_models(
+    models: &[Value],
+    query: &[(String, String)],
+) -> Result<Value, ApiError> {
     let q = |n: &str| query.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
     for (name, allowed) in [
         ("byOutputModality", &["TEXT", "IMAGE", "EMBEDDING"][..]),
         ("byInferenceType", &["ON_DEMAND", "PROVISIONED"][..]),
-        ("byCustomizationType", &["FINE_TUNING", "CONTINUED_PRE_TRAINING", "DISTILLATION"][..]),
+        (
+            "byCustomizationType",
+            &["FINE_TUNING", "CONTINUED_PRE_TRAINING", "DISTILLATION"][..],
+        ),
     ] {
         if let Some(v) = q(name) {
             if !allowed.contains(&v) {
@@ -246,14 +729,27 @@ pub fn list_foundation_models(models: &[Value], query: &[(String, String)]) -> R
             }
         }
     }
-    let has = |m: &Value, field: &str, v: &str| m[field].as_array().is_some_and(|a| a.iter().any(|x| x.as_str() == Some(v)));
+    let has = |m: &Value, field: &str, v: &str| {
+        m[field]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x.as_str() == Some(v)))
+    };
     let provider = q("byProvider").map(|p| p.trim().to_ascii_lowercase());
     let items: Vec<Value> = models
         .iter()
         .filter(|m| {
             provider.as_ref().is_none_or(|p| {
-                let name = m["providerName"].as_str().unwrap_or_default().to_ascii_lowercase();
-                let vendor = m["modelId"].as_str().unwrap_or_default().split('.').next().unwrap_or_default().to_ascii_lowercase();
+                let name = m["providerName"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
+                let vendor = m["modelId"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .split('.')
+                    .next()
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
                 &name == p || &vendor == p
             })
         })
@@ -267,18 +763,24 @@ pub fn list_foundation_models(models: &[Value], query: &[(String, String)]) -> R
 
 fn encode_token(offset: usize) -> String {
     use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(format!("{{\"emulatorOffset\":{offset},\"v\":1}}"))
+    base64::engine::general_purpose::STANDARD
+        .encode(format!("{{\"emulatorOffset\":{offset},\"v\":1}}"))
 }
 
 fn decode_token(t: &str) -> Option<usize> {
     use base64::Engine;
-    let raw = base64::engine::general_purpose::STANDARD.decode(t.trim()).ok()?;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(t.trim())
+        .ok()?;
     let v: Value = serde_json::from_slice(&raw).ok()?;
     v["emulatorOffset"].as_u64().map(|n| n as usize)
 }
 
 /// `ListInferenceProfiles` with `type`, `maxResults` (1–1000) and an opaque `nextToken`.
-pub fn list_inference_profiles(profiles: &[Value], query: &[(String, String)]) -> Result<Value, ApiError> {
+pub fn list_inference_profiles(
+    profiles: &[Value],
+    query: &[(String, String)],
+) -> Result<Value, ApiError> {
     let q = |n: &str| query.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
     let ty = q("type");
     if let Some(t) = ty {
@@ -311,17 +813,20 @@ pub fn list_inference_profiles(profiles: &[Value], query: &[(String, String)]) -
     };
     let items: Vec<&Value> = profiles
         .iter()
-        .filter(|p| {
-            match ty {
-                None => p["type"] == "SYSTEM_DEFINED",
-                Some(t) => p["type"] == t,
-            }
+        .filter(|p| match ty {
+            None => p["type"] == "SYSTEM_DEFINED",
+            Some(t) => p["type"] == t,
         })
         .collect();
     if offset > items.len() {
         return Err(validation("The pagination token is invalid."));
     }
-    let page: Vec<Value> = items.iter().skip(offset).take(max).map(|v| (*v).clone()).collect();
+    let page: Vec<Value> = items
+        .iter()
+        .skip(offset)
+        .take(max)
+        .map(|v| (*v).clone())
+        .collect();
     let mut out = json!({ "inferenceProfileSummaries": page });
     if offset + max < items.len() {
         out["nextToken"] = json!(encode_token(offset + max));
@@ -330,5 +835,7 @@ pub fn list_inference_profiles(profiles: &[Value], query: &[(String, String)]) -
 }
 
 pub fn find_profile<'a>(profiles: &'a [Value], id_or_arn: &str) -> Option<&'a Value> {
-    profiles.iter().find(|p| p["inferenceProfileId"] == id_or_arn || p["inferenceProfileArn"] == id_or_arn)
+    profiles
+        .iter()
+        .find(|p| p["inferenceProfileId"] == id_or_arn || p["inferenceProfileArn"] == id_or_arn)
 }

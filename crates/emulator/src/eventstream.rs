@@ -75,7 +75,10 @@ fn encode_headers(headers: &[(String, HeaderValue)]) -> Vec<u8> {
     let mut out = Vec::new();
     for (name, value) in headers {
         let name = name.as_bytes();
-        assert!(name.len() <= 255, "event-stream header name longer than 255 bytes");
+        assert!(
+            name.len() <= 255,
+            "event-stream header name longer than 255 bytes"
+        );
         out.push(name.len() as u8);
         out.extend_from_slice(name);
         out.push(value.type_byte());
@@ -84,7 +87,9 @@ fn encode_headers(headers: &[(String, HeaderValue)]) -> Vec<u8> {
             HeaderValue::Byte(b) => out.push(*b as u8),
             HeaderValue::Int16(v) => out.extend_from_slice(&v.to_be_bytes()),
             HeaderValue::Int32(v) => out.extend_from_slice(&v.to_be_bytes()),
-            HeaderValue::Int64(v) | HeaderValue::Timestamp(v) => out.extend_from_slice(&v.to_be_bytes()),
+            HeaderValue::Int64(v) | HeaderValue::Timestamp(v) => {
+                out.extend_from_slice(&v.to_be_bytes())
+            }
             HeaderValue::Bytes(b) => {
                 out.extend_from_slice(&(b.len() as u16).to_be_bytes());
                 out.extend_from_slice(b);
@@ -168,7 +173,11 @@ pub fn sort_keys(v: &Value) -> Value {
             keys.sort();
             let mut out = Map::new();
             for k in keys {
-                let child = if k == "json" || k == "input" { m[k].clone() } else { sort_keys(&m[k]) };
+                let child = if k == "json" || k == "input" {
+                    m[k].clone()
+                } else {
+                    sort_keys(&m[k])
+                };
                 out.insert(k.clone(), child);
             }
             Value::Object(out)
@@ -193,8 +202,14 @@ pub fn event_payload(data: &Value, pad: Option<&str>) -> Vec<u8> {
 pub enum DecodeError {
     /// Fewer bytes than the prelude or the declared length.
     Incomplete,
-    PreludeChecksumMismatch { expected: u32, actual: u32 },
-    MessageChecksumMismatch { expected: u32, actual: u32 },
+    PreludeChecksumMismatch {
+        expected: u32,
+        actual: u32,
+    },
+    MessageChecksumMismatch {
+        expected: u32,
+        actual: u32,
+    },
     InvalidHeadersLength,
     InvalidHeaderNameLength,
     InvalidHeaderValueType(u8),
@@ -207,14 +222,22 @@ impl std::fmt::Display for DecodeError {
         match self {
             DecodeError::Incomplete => write!(f, "incomplete message"),
             DecodeError::PreludeChecksumMismatch { expected, actual } => {
-                write!(f, "Prelude checksum mismatch (expected {expected:#010x}, got {actual:#010x})")
+                write!(
+                    f,
+                    "Prelude checksum mismatch (expected {expected:#010x}, got {actual:#010x})"
+                )
             }
             DecodeError::MessageChecksumMismatch { expected, actual } => {
-                write!(f, "Message checksum mismatch (expected {expected:#010x}, got {actual:#010x})")
+                write!(
+                    f,
+                    "Message checksum mismatch (expected {expected:#010x}, got {actual:#010x})"
+                )
             }
             DecodeError::InvalidHeadersLength => write!(f, "invalid headers length"),
             DecodeError::InvalidHeaderNameLength => write!(f, "invalid header name length"),
-            DecodeError::InvalidHeaderValueType(t) => write!(f, "invalid header value type {t:#04x}"),
+            DecodeError::InvalidHeaderValueType(t) => {
+                write!(f, "invalid header value type {t:#04x}")
+            }
             DecodeError::InvalidHeaderValue => write!(f, "invalid header value"),
             DecodeError::InvalidUtf8String => write!(f, "invalid UTF-8 string"),
         }
@@ -237,7 +260,10 @@ pub fn decode_message(buf: &[u8]) -> Result<(Message, usize), DecodeError> {
     let prelude_crc = be_u32(&buf[8..12]);
     let actual = crc32fast::hash(&buf[..8]);
     if prelude_crc != actual {
-        return Err(DecodeError::PreludeChecksumMismatch { expected: prelude_crc, actual });
+        return Err(DecodeError::PreludeChecksumMismatch {
+            expected: prelude_crc,
+            actual,
+        });
     }
     if total < 16 || hlen > total - 16 {
         return Err(DecodeError::InvalidHeadersLength);
@@ -254,11 +280,18 @@ pub fn decode_message(buf: &[u8]) -> Result<(Message, usize), DecodeError> {
         if nlen == 0 || i + nlen > hbuf.len() {
             return Err(DecodeError::InvalidHeaderNameLength);
         }
-        let name = std::str::from_utf8(&hbuf[i..i + nlen]).map_err(|_| DecodeError::InvalidUtf8String)?;
+        let name =
+            std::str::from_utf8(&hbuf[i..i + nlen]).map_err(|_| DecodeError::InvalidUtf8String)?;
         i += nlen;
         let ty = *hbuf.get(i).ok_or(DecodeError::InvalidHeaderValue)?;
         i += 1;
-        let need = |n: usize, i: usize| if i + n > hbuf.len() { Err(DecodeError::InvalidHeaderValue) } else { Ok(()) };
+        let need = |n: usize, i: usize| {
+            if i + n > hbuf.len() {
+                Err(DecodeError::InvalidHeaderValue)
+            } else {
+                Ok(())
+            }
+        };
         let value = match ty {
             0 => HeaderValue::Bool(true),
             1 => HeaderValue::Bool(false),
@@ -299,7 +332,9 @@ pub fn decode_message(buf: &[u8]) -> Result<(Message, usize), DecodeError> {
                 if ty == 6 {
                     HeaderValue::Bytes(bytes)
                 } else {
-                    HeaderValue::String(String::from_utf8(bytes).map_err(|_| DecodeError::InvalidUtf8String)?)
+                    HeaderValue::String(
+                        String::from_utf8(bytes).map_err(|_| DecodeError::InvalidUtf8String)?,
+                    )
                 }
             }
             9 => {
@@ -318,7 +353,10 @@ pub fn decode_message(buf: &[u8]) -> Result<(Message, usize), DecodeError> {
     let msg_crc = be_u32(&buf[total - 4..total]);
     let actual = crc32fast::hash(&buf[..total - 4]);
     if msg_crc != actual {
-        return Err(DecodeError::MessageChecksumMismatch { expected: msg_crc, actual });
+        return Err(DecodeError::MessageChecksumMismatch {
+            expected: msg_crc,
+            actual,
+        });
     }
     let payload = buf[12 + hlen..total - 4].to_vec();
     Ok((Message { headers, payload }, total))
@@ -377,7 +415,10 @@ mod tests {
 
     #[test]
     fn roundtrip_event() {
-        let f = event_frame("messageStart", &event_payload(&serde_json::json!({"role":"assistant"}), Some("abc")));
+        let f = event_frame(
+            "messageStart",
+            &event_payload(&serde_json::json!({"role":"assistant"}), Some("abc")),
+        );
         let (m, n) = decode_message(&f).unwrap();
         assert_eq!(n, f.len());
         assert_eq!(m.header_str(":event-type"), Some("messageStart"));
@@ -388,9 +429,15 @@ mod tests {
     fn corrupt_is_detected() {
         let mut f = event_frame("x", b"{}");
         corrupt_prelude_crc(&mut f);
-        assert!(matches!(decode_message(&f), Err(DecodeError::PreludeChecksumMismatch { .. })));
+        assert!(matches!(
+            decode_message(&f),
+            Err(DecodeError::PreludeChecksumMismatch { .. })
+        ));
         let mut f = event_frame("x", b"{}");
         corrupt_message_crc(&mut f);
-        assert!(matches!(decode_message(&f), Err(DecodeError::MessageChecksumMismatch { .. })));
+        assert!(matches!(
+            decode_message(&f),
+            Err(DecodeError::MessageChecksumMismatch { .. })
+        ));
     }
 }

@@ -20,11 +20,13 @@ pub mod catalogue;
 pub mod eventstream;
 pub mod reply;
 pub mod script;
-pub mod sigv4;
 mod server;
+pub mod sigv4;
 
 pub use script::{Faults, HttpError, Script, ScriptFrame};
-pub use server::{AuthOutcome, ConnectionRecord, ConnectionStats, Emulator, RecordedRequest, ResponseRecord};
+pub use server::{
+    AuthOutcome, ConnectionRecord, ConnectionStats, Emulator, RecordedRequest, ResponseRecord,
+};
 pub use sigv4::Credentials;
 
 use serde::{Deserialize, Serialize};

@@ -17,7 +17,12 @@ async fn main() {
             Some((f, v)) => (f.to_string(), Some(v.to_string())),
             None => (a.clone(), None),
         };
-        let mut value = || inline.clone().or_else(|| args.next()).unwrap_or_else(|| usage());
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .unwrap_or_else(|| usage())
+        };
         match flag.as_str() {
             "--port" | "-p" => cfg.port = value().parse().unwrap_or_else(|_| usage()),
             "--host" => cfg.host = value(),
@@ -66,7 +71,14 @@ async fn main() {
     if let Some(t) = c.bearer_tokens.first() {
         println!("  AWS_BEARER_TOKEN_BEDROCK {t}");
     }
-    println!("  auth              {}", if c.auth { "SigV4 or bearer, verified" } else { "off" });
+    println!(
+        "  auth              {}",
+        if c.auth {
+            "SigV4 or bearer, verified"
+        } else {
+            "off"
+        }
+    );
     println!("Control: POST {0}/__emulator/script, GET {0}/__emulator/requests, POST {0}/__emulator/reset", emu.url());
     let _ = tokio::signal::ctrl_c().await;
     emu.close().await;

@@ -5,9 +5,16 @@ use serde_json::{json, Map, Value};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Block {
-    Reasoning { text: String, signature: String },
+    Reasoning {
+        text: String,
+        signature: String,
+    },
     Text(String),
-    ToolUse { id: String, name: String, input: Value },
+    ToolUse {
+        id: String,
+        name: String,
+        input: Value,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -21,7 +28,10 @@ pub struct Usage {
 
 impl Usage {
     pub fn to_json(&self) -> Value {
-        let total = self.input_tokens + self.output_tokens + self.cache_read.unwrap_or(0) + self.cache_write.unwrap_or(0);
+        let total = self.input_tokens
+            + self.output_tokens
+            + self.cache_read.unwrap_or(0)
+            + self.cache_write.unwrap_or(0);
         let mut u = json!({
             "inputTokens": self.input_tokens,
             "outputTokens": self.output_tokens,
@@ -89,7 +99,10 @@ pub fn thinking_requested(body: &Value) -> bool {
     let f = &body["additionalModelRequestFields"];
     let thinking = &f["thinking"];
     let on = |v: &Value| v.is_object() && v["type"].as_str().is_none_or(|t| t != "disabled");
-    on(thinking) || on(&f["reasoning_config"]) || on(&f["reasoningConfig"]) || f["reasoning_effort"].is_string()
+    on(thinking)
+        || on(&f["reasoning_config"])
+        || on(&f["reasoningConfig"])
+        || f["reasoning_effort"].is_string()
 }
 
 fn random_alnum(n: usize) -> String {
@@ -133,21 +146,31 @@ fn pick_tool(body: &Value, prompt: &str) -> Option<Value> {
         return None;
     }
     let lower = prompt.to_ascii_lowercase();
-    if let Some(t) = tools.iter().find(|t| t["name"].as_str().is_some_and(|n| lower.contains(&n.to_ascii_lowercase()))) {
+    if let Some(t) = tools.iter().find(|t| {
+        t["name"]
+            .as_str()
+            .is_some_and(|n| lower.contains(&n.to_ascii_lowercase()))
+    }) {
         return Some(t.clone());
     }
     if let Some(name) = body["toolConfig"]["toolChoice"]["tool"]["name"].as_str() {
         return tools.iter().find(|t| t["name"] == name).cloned();
     }
     let forced = body["toolConfig"]["toolChoice"].get("any").is_some();
-    let asks = ["tool", "call ", "use the", "function"].iter().any(|k| lower.contains(k));
+    let asks = ["tool", "call ", "use the", "function"]
+        .iter()
+        .any(|k| lower.contains(k));
     (forced || asks).then(|| tools[0].clone())
 }
 
 /// Example arguments for a JSON schema: strings from the prompt's quoted text (or
 /// "example"), numbers 1, booleans true, arrays/objects filled recursively.
 fn example_for(schema: &Value, prompt: &str, depth: usize) -> Value {
-    let quoted = prompt.split('"').nth(1).filter(|s| !s.is_empty()).map(str::to_string);
+    let quoted = prompt
+        .split('"')
+        .nth(1)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
     match schema["type"].as_str() {
         _ if schema["enum"].is_array() => schema["enum"][0].clone(),
         Some("string") => json!(quoted.unwrap_or_else(|| "example".into())),
@@ -159,8 +182,12 @@ fn example_for(schema: &Value, prompt: &str, depth: usize) -> Value {
         _ => {
             let mut m = Map::new();
             if depth < 4 {
-                let required: Vec<&str> =
-                    schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+                let required: Vec<&str> = schema["required"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .collect();
                 for (k, v) in schema["properties"].as_object().into_iter().flatten() {
                     if required.is_empty() || required.contains(&k.as_str()) {
                         m.insert(k.clone(), example_for(v, prompt, depth + 1));
@@ -206,12 +233,18 @@ pub fn cache_prefix(body: &Value) -> Option<String> {
 
 /// Builds the default reply for a request body. `cache_seen(prefix)` records a cached
 /// prefix and returns whether it was already cached (read) or is new (write).
-pub fn default_reply(model_id: &str, reasoning_model: bool, body: &Value, cache_seen: &mut dyn FnMut(&str) -> bool) -> Reply {
+pub fn default_reply(
+    model_id: &str,
+    reasoning_model: bool,
+    body: &Value,
+    cache_seen: &mut dyn FnMut(&str) -> bool,
+) -> Reply {
     let (prompt, tool_results) = last_user(body);
     let mut blocks = Vec::new();
     let mut stop = "end_turn".to_string();
 
-    let thinking = reasoning_model && (thinking_requested(body) || model_id.contains("deepseek.r1"));
+    let thinking =
+        reasoning_model && (thinking_requested(body) || model_id.contains("deepseek.r1"));
     if thinking {
         let short: String = prompt.chars().take(80).collect();
         let text = format!("The user wrote \"{short}\". I should answer briefly and helpfully.");
@@ -220,13 +253,21 @@ pub fn default_reply(model_id: &str, reasoning_model: bool, body: &Value, cache_
     }
 
     if !tool_results.is_empty() {
-        let summary = tool_results.iter().map(|(id, r)| format!("{id} returned {r}")).collect::<Vec<_>>().join("; ");
+        let summary = tool_results
+            .iter()
+            .map(|(id, r)| format!("{id} returned {r}"))
+            .collect::<Vec<_>>()
+            .join("; ");
         blocks.push(Block::Text(format!("The tool result is in: {summary}.")));
     } else if let Some(tool) = pick_tool(body, &prompt) {
         let name = tool["name"].as_str().unwrap_or("tool").to_string();
         let schema = tool["inputSchema"]["json"].clone();
         blocks.push(Block::Text(format!("I'll use the {name} tool.")));
-        blocks.push(Block::ToolUse { id: tool_use_id(), name, input: example_for(&schema, &prompt, 0) });
+        blocks.push(Block::ToolUse {
+            id: tool_use_id(),
+            name,
+            input: example_for(&schema, &prompt, 0),
+        });
         stop = "tool_use".into();
     } else {
         let text = if prompt.trim().is_empty() {
@@ -276,7 +317,10 @@ pub fn default_reply(model_id: &str, reasoning_model: bool, body: &Value, cache_
                 _ => true,
             }
         });
-        if let Some(pos) = blocks.iter().position(|b| matches!(b, Block::ToolUse { .. })) {
+        if let Some(pos) = blocks
+            .iter()
+            .position(|b| matches!(b, Block::ToolUse { .. }))
+        {
             blocks.truncate(pos);
         }
         stop = "max_tokens".into();
@@ -298,7 +342,12 @@ pub fn default_reply(model_id: &str, reasoning_model: bool, body: &Value, cache_
     Reply {
         blocks,
         stop_reason: stop,
-        usage: Usage { input_tokens, output_tokens: output_tokens.max(1), cache_read, cache_write },
+        usage: Usage {
+            input_tokens,
+            output_tokens: output_tokens.max(1),
+            cache_read,
+            cache_write,
+        },
         latency_ms: 42,
     }
 }
@@ -345,7 +394,10 @@ pub fn stream_events(reply: &Reply, chunk_size: Option<usize>) -> Vec<(String, V
             }
             Block::Text(text) => {
                 for piece in split(text) {
-                    ev.push(("contentBlockDelta".into(), json!({ "contentBlockIndex": i, "delta": { "text": piece } })));
+                    ev.push((
+                        "contentBlockDelta".into(),
+                        json!({ "contentBlockIndex": i, "delta": { "text": piece } }),
+                    ));
                 }
             }
             Block::ToolUse { id, name, input } => {
@@ -359,8 +411,14 @@ pub fn stream_events(reply: &Reply, chunk_size: Option<usize>) -> Vec<(String, V
         }
         ev.push(("contentBlockStop".into(), json!({ "contentBlockIndex": i })));
     }
-    ev.push(("messageStop".into(), json!({ "stopReason": reply.stop_reason })));
-    ev.push(("metadata".into(), json!({ "usage": reply.usage.to_json(), "metrics": { "latencyMs": reply.latency_ms } })));
+    ev.push((
+        "messageStop".into(),
+        json!({ "stopReason": reply.stop_reason }),
+    ));
+    ev.push((
+        "metadata".into(),
+        json!({ "usage": reply.usage.to_json(), "metrics": { "latencyMs": reply.latency_ms } }),
+    ));
     ev
 }
 
@@ -389,7 +447,10 @@ mod tests {
 
     #[test]
     fn words_keep_leading_space() {
-        assert_eq!(split_words("The capital  of"), vec!["The", " capital", "  of"]);
+        assert_eq!(
+            split_words("The capital  of"),
+            vec!["The", " capital", "  of"]
+        );
     }
 
     #[test]
@@ -400,6 +461,8 @@ mod tests {
         });
         let r = default_reply("m", false, &body, &mut |_| false);
         assert_eq!(r.stop_reason, "tool_use");
-        assert!(matches!(&r.blocks[1], Block::ToolUse { name, input, .. } if name == "get_weather" && input["city"] == "Paris"));
+        assert!(
+            matches!(&r.blocks[1], Block::ToolUse { name, input, .. } if name == "get_weather" && input["city"] == "Paris")
+        );
     }
 }

@@ -35,7 +35,10 @@ fn boxed(msg: &str) -> BoxError {
 }
 
 fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -85,7 +88,10 @@ pub struct RecordedRequest {
 
 impl RecordedRequest {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -215,8 +221,12 @@ impl Shared {
     fn take_script(&self, keys: &[String]) -> Option<Script> {
         let mut scripts = lock(&self.scripts);
         for key in keys {
-            let Some(q) = scripts.get_mut(key) else { continue };
-            let Some((script, remaining)) = q.front_mut() else { continue };
+            let Some(q) = scripts.get_mut(key) else {
+                continue;
+            };
+            let Some((script, remaining)) = q.front_mut() else {
+                continue;
+            };
             let out = script.clone();
             if *remaining == 0 {
                 // persistent
@@ -243,7 +253,9 @@ pub struct Emulator {
 
 impl std::fmt::Debug for Emulator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Emulator").field("addr", &self.addr).finish()
+        f.debug_struct("Emulator")
+            .field("addr", &self.addr)
+            .finish()
     }
 }
 
@@ -252,12 +264,14 @@ impl Emulator {
     pub async fn start(config: EmulatorConfig) -> io::Result<Emulator> {
         let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
         let addr = listener.local_addr()?;
-        let mut models = config.foundation_models.clone().unwrap_or_else(|| catalogue::builtin_foundation_models(&config.region));
-        models.extend(config.extra_foundation_models.iter().cloned());
-        let mut profiles = config
-            .inference_profiles
+        let mut models = config
+            .foundation_models
             .clone()
-            .unwrap_or_else(|| catalogue::builtin_inference_profiles(&config.region, &config.account_id, &models));
+            .unwrap_or_else(|| catalogue::builtin_foundation_models(&config.region));
+        models.extend(config.extra_foundation_models.iter().cloned());
+        let mut profiles = config.inference_profiles.clone().unwrap_or_else(|| {
+            catalogue::builtin_inference_profiles(&config.region, &config.account_id, &models)
+        });
         profiles.extend(config.extra_inference_profiles.iter().cloned());
         let (shutdown, _) = watch::channel(false);
         let shared = Arc::new(Shared {
@@ -273,7 +287,11 @@ impl Emulator {
             shutdown,
         });
         let task = tokio::spawn(accept_loop(listener, shared.clone()));
-        Ok(Emulator { shared, addr, task: Mutex::new(Some(task)) })
+        Ok(Emulator {
+            shared,
+            addr,
+            task: Mutex::new(Some(task)),
+        })
     }
 
     /// `http://127.0.0.1:PORT` — the endpoint for both control plane and runtime.
@@ -325,12 +343,16 @@ impl Emulator {
     /// etc. for control-plane operations, `"op:*"` for any of them).
     pub fn script(&self, key: &str, script: Script) {
         let times = script.times.unwrap_or(1);
-        lock(&self.shared.scripts).entry(key.to_string()).or_default().push_back((script, times));
+        lock(&self.shared.scripts)
+            .entry(key.to_string())
+            .or_default()
+            .push_back((script, times));
     }
 
     /// Queues a script given as JSON.
     pub fn script_json(&self, key: &str, script: &Value) -> Result<(), String> {
-        let s: Script = serde_json::from_value(script.clone()).map_err(|e| format!("invalid script: {e}"))?;
+        let s: Script =
+            serde_json::from_value(script.clone()).map_err(|e| format!("invalid script: {e}"))?;
         self.script(key, s);
         Ok(())
     }
@@ -386,7 +408,12 @@ fn reset_shared(shared: &Shared) {
 fn connection_stats(shared: &Shared) -> ConnectionStats {
     let conns = lock(&shared.connections).clone();
     let open = conns.iter().filter(|c| c.closed_at_ms.is_none()).count();
-    ConnectionStats { total: conns.len(), open, closed: conns.len() - open, connections: conns }
+    ConnectionStats {
+        total: conns.len(),
+        open,
+        closed: conns.len() - open,
+        connections: conns,
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -410,17 +437,24 @@ impl ConnIo {
         if !self.peer_closed {
             self.peer_closed = true;
             let t = now_ms();
-            self.shared.conn_update(self.ctl.id, |c| c.peer_closed_at_ms = Some(t));
+            self.shared
+                .conn_update(self.ctl.id, |c| c.peer_closed_at_ms = Some(t));
         }
     }
 }
 
 impl AsyncRead for ConnIo {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
         let r = Pin::new(&mut self.inner).poll_read(cx, buf);
         match &r {
-            Poll::Ready(Ok(())) if buf.filled().len() == before && buf.remaining() > 0 => self.mark_peer_closed(),
+            Poll::Ready(Ok(())) if buf.filled().len() == before && buf.remaining() > 0 => {
+                self.mark_peer_closed()
+            }
             Poll::Ready(Err(_)) => self.mark_peer_closed(),
             _ => {}
         }
@@ -429,7 +463,11 @@ impl AsyncRead for ConnIo {
 }
 
 impl AsyncWrite for ConnIo {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         let r = Pin::new(&mut self.inner).poll_write(cx, buf);
         if let Poll::Ready(Err(_)) = &r {
             self.mark_peer_closed();
@@ -442,7 +480,11 @@ impl AsyncWrite for ConnIo {
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
     }
-    fn poll_write_vectored(mut self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[io::IoSlice<'_>]) -> Poll<io::Result<usize>> {
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
     }
     fn is_write_vectored(&self) -> bool {
@@ -456,7 +498,8 @@ impl Drop for ConnIo {
             let _ = self.inner.set_zero_linger();
         }
         let t = now_ms();
-        self.shared.conn_update(self.ctl.id, |c| c.closed_at_ms = Some(t));
+        self.shared
+            .conn_update(self.ctl.id, |c| c.closed_at_ms = Some(t));
     }
 }
 
@@ -481,8 +524,16 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             peer_closed_at_ms: None,
             requests: 0,
         });
-        let ctl = Arc::new(ConnCtl { id, reset: AtomicBool::new(false) });
-        let io = ConnIo { inner: stream, ctl: ctl.clone(), shared: shared.clone(), peer_closed: false };
+        let ctl = Arc::new(ConnCtl {
+            id,
+            reset: AtomicBool::new(false),
+        });
+        let io = ConnIo {
+            inner: stream,
+            ctl: ctl.clone(),
+            shared: shared.clone(),
+            peer_closed: false,
+        };
         let shared2 = shared.clone();
         let mut conn_shutdown = shared.shutdown.subscribe();
         tokio::spawn(async move {
@@ -493,7 +544,8 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             });
             // HTTP/1.1, or HTTP/2 with prior knowledge (h2c): the AWS SDK for JS talks
             // HTTP/2 to Bedrock runtime by default, also to an http:// endpoint.
-            let builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+            let builder =
+                hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
             let conn = builder.serve_connection(TokioIo::new(io), svc);
             tokio::select! {
                 _ = conn => {}
@@ -516,7 +568,10 @@ impl Body for EmuBody {
     type Data = Bytes;
     type Error = BoxError;
 
-    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         match self.get_mut() {
             EmuBody::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
             EmuBody::Chan(rx) => rx.poll_recv(cx).map(|o| o.map(|r| r.map(Frame::data))),
@@ -541,7 +596,14 @@ fn request_id() -> String {
     let mut r = rand::thread_rng();
     let b: [u8; 16] = r.gen();
     let h = hex::encode(b);
-    format!("{}-{}-4{}-{}-{}", &h[0..8], &h[8..12], &h[13..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-4{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[13..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 fn json_response(status: u16, request_id: &str, body: &Value) -> Response<EmuBody> {
@@ -563,16 +625,35 @@ fn error_namespace(error_type: &str) -> &'static str {
         | "UnrecognizedClientException"
         | "IncompleteSignatureException"
         | "MissingAuthenticationTokenException"
-        | "UnknownOperationException" => "http://internal.amazon.com/coral/com.amazon.coral.service/",
+        | "UnknownOperationException" => {
+            "http://internal.amazon.com/coral/com.amazon.coral.service/"
+        }
         _ => "http://internal.amazon.com/coral/com.amazon.bedrock/",
     }
 }
 
-fn error_response(status: u16, error_type: &str, message: &str, request_id: &str) -> Response<EmuBody> {
-    error_response_body(status, error_type, &json!({ "message": message }), request_id, None)
+fn error_response(
+    status: u16,
+    error_type: &str,
+    message: &str,
+    request_id: &str,
+) -> Response<EmuBody> {
+    error_response_body(
+        status,
+        error_type,
+        &json!({ "message": message }),
+        request_id,
+        None,
+    )
 }
 
-fn error_response_body(status: u16, error_type: &str, body: &Value, request_id: &str, retry_after: Option<u64>) -> Response<EmuBody> {
+fn error_response_body(
+    status: u16,
+    error_type: &str,
+    body: &Value,
+    request_id: &str,
+    retry_after: Option<u64>,
+) -> Response<EmuBody> {
     let mut r = json_response(status, request_id, body);
     let h = r.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&format!("{error_type}:{}", error_namespace(error_type))) {
@@ -639,12 +720,20 @@ fn decode_segment(s: &str) -> String {
 fn route(method: &Method, path: &str) -> Route {
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match (method, segs.as_slice()) {
-        (&Method::GET, ["foundation-models"]) | (&Method::GET, ["foundation-models", ""]) => Route::ListFoundationModels,
+        (&Method::GET, ["foundation-models"]) | (&Method::GET, ["foundation-models", ""]) => {
+            Route::ListFoundationModels
+        }
         (&Method::GET, ["foundation-models", id]) => Route::GetFoundationModel(decode_segment(id)),
-        (&Method::GET, ["inference-profiles"]) | (&Method::GET, ["inference-profiles", ""]) => Route::ListInferenceProfiles,
-        (&Method::GET, ["inference-profiles", id]) => Route::GetInferenceProfile(decode_segment(id)),
+        (&Method::GET, ["inference-profiles"]) | (&Method::GET, ["inference-profiles", ""]) => {
+            Route::ListInferenceProfiles
+        }
+        (&Method::GET, ["inference-profiles", id]) => {
+            Route::GetInferenceProfile(decode_segment(id))
+        }
         (&Method::POST, ["model", id, "converse"]) => Route::Converse(decode_segment(id)),
-        (&Method::POST, ["model", id, "converse-stream"]) => Route::ConverseStream(decode_segment(id)),
+        (&Method::POST, ["model", id, "converse-stream"]) => {
+            Route::ConverseStream(decode_segment(id))
+        }
         _ => Route::Unknown,
     }
 }
@@ -654,7 +743,9 @@ fn parse_query(q: &str) -> Vec<(String, String)> {
         .filter(|s| !s.is_empty())
         .map(|kv| {
             let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-            let dec = |s: &str| String::from_utf8_lossy(&sigv4::percent_decode(&s.replace('+', " "))).into_owned();
+            let dec = |s: &str| {
+                String::from_utf8_lossy(&sigv4::percent_decode(&s.replace('+', " "))).into_owned()
+            };
             (dec(k), dec(v))
         })
         .collect()
@@ -663,12 +754,23 @@ fn parse_query(q: &str) -> Vec<(String, String)> {
 // ---------------------------------------------------------------------------------------
 // Auth
 
-fn check_auth(shared: &Shared, parts: &http::request::Parts, body: &[u8]) -> (AuthOutcome, Option<sigv4::AuthError>) {
+fn check_auth(
+    shared: &Shared,
+    parts: &http::request::Parts,
+    body: &[u8],
+) -> (AuthOutcome, Option<sigv4::AuthError>) {
     let cfg = &shared.config;
-    let authz = parts.headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let authz = parts
+        .headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let query = parts.uri.query().unwrap_or("");
     let mut out = AuthOutcome::default();
-    if let Some(token) = authz.strip_prefix("Bearer ").or_else(|| authz.strip_prefix("bearer ")) {
+    if let Some(token) = authz
+        .strip_prefix("Bearer ")
+        .or_else(|| authz.strip_prefix("bearer "))
+    {
         out.scheme = "bearer".into();
         if !cfg.auth {
             out.ok = true;
@@ -703,7 +805,12 @@ fn check_auth(shared: &Shared, parts: &http::request::Parts, body: &[u8]) -> (Au
     let mut headers: Vec<(String, String)> = parts
         .headers
         .iter()
-        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     // HTTP/2 carries the host as the `:authority` pseudo-header, which hyper puts in the
     // URI; HTTP/2 clients sign it under that name.
@@ -713,7 +820,13 @@ fn check_auth(shared: &Shared, parts: &http::request::Parts, body: &[u8]) -> (Au
             headers.push(("host".into(), a.as_str().to_string()));
         }
     }
-    let req = sigv4::RequestParts { method: parts.method.as_str(), path: parts.uri.path(), query, headers, body };
+    let req = sigv4::RequestParts {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query,
+        headers,
+        body,
+    };
     let mut opts = sigv4::VerifyOptions::bedrock(&cfg.region);
     opts.max_skew = Duration::from_secs(cfg.max_skew_secs);
     match sigv4::verify(&req, &cfg.credentials, &opts) {
@@ -736,30 +849,50 @@ fn check_auth(shared: &Shared, parts: &http::request::Parts, body: &[u8]) -> (Au
 // ---------------------------------------------------------------------------------------
 // The handler
 
-type HandleFuture = Pin<Box<dyn std::future::Future<Output = Result<Response<EmuBody>, BoxError>> + Send>>;
+type HandleFuture =
+    Pin<Box<dyn std::future::Future<Output = Result<Response<EmuBody>, BoxError>> + Send>>;
 
 fn handle_boxed(shared: Arc<Shared>, ctl: Arc<ConnCtl>, req: Request<Incoming>) -> HandleFuture {
     Box::pin(handle(shared, ctl, req))
 }
 
-async fn handle(shared: Arc<Shared>, ctl: Arc<ConnCtl>, req: Request<Incoming>) -> Result<Response<EmuBody>, BoxError> {
+async fn handle(
+    shared: Arc<Shared>,
+    ctl: Arc<ConnCtl>,
+    req: Request<Incoming>,
+) -> Result<Response<EmuBody>, BoxError> {
     let (parts, body) = req.into_parts();
     let body = body.collect().await.map_err(io::Error::other)?.to_bytes();
     shared.conn_update(ctl.id, |c| c.requests += 1);
     let path = parts.uri.path().to_string();
     if let Some(rest) = path.strip_prefix("/__emulator/") {
-        return Ok(control(&shared, &parts.method, rest, parts.uri.query().unwrap_or(""), &body));
+        return Ok(control(
+            &shared,
+            &parts.method,
+            rest,
+            parts.uri.query().unwrap_or(""),
+            &body,
+        ));
     }
     let rid = request_id();
     let route = route(&parts.method, &path);
     let (auth, auth_err) = check_auth(&shared, &parts, &body);
     let seq = shared.next_seq.fetch_add(1, Ordering::SeqCst);
-    let json_body: Option<Value> = if body.is_empty() { None } else { serde_json::from_slice(&body).ok() };
+    let json_body: Option<Value> = if body.is_empty() {
+        None
+    } else {
+        serde_json::from_slice(&body).ok()
+    };
     let headers: Vec<(String, String)> = parts
         .headers
         .iter()
         .filter(|(k, _)| *k != "authorization" && *k != "x-amz-security-token")
-        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     shared.record(RecordedRequest {
         seq,
@@ -802,15 +935,34 @@ async fn handle(shared: Arc<Shared>, ctl: Arc<ConnCtl>, req: Request<Incoming>) 
 
     if let Some(e) = auth_err {
         let status = script::default_status(e.aws_type);
-        return Ok(finish(error_response(status, e.aws_type, &e.message, &rid), false));
+        return Ok(finish(
+            error_response(status, e.aws_type, &e.message, &rid),
+            false,
+        ));
     }
     if route == Route::Unknown {
-        return Ok(finish(error_response(404, "UnknownOperationException", "UnknownOperationException", &rid), false));
+        return Ok(finish(
+            error_response(
+                404,
+                "UnknownOperationException",
+                "UnknownOperationException",
+                &rid,
+            ),
+            false,
+        ));
     }
     let op = route.operation();
-    if shared.config.deny_operations.iter().any(|d| d == op || d == route.iam_action()) {
+    if shared
+        .config
+        .deny_operations
+        .iter()
+        .any(|d| d == op || d == route.iam_action())
+    {
         let resource = match route.model_id() {
-            Some(m) => format!(" on resource: {}", catalogue::foundation_model_arn(&shared.config.region, m)),
+            Some(m) => format!(
+                " on resource: {}",
+                catalogue::foundation_model_arn(&shared.config.region, m)
+            ),
             None => String::new(),
         };
         let msg = format!(
@@ -819,7 +971,10 @@ async fn handle(shared: Arc<Shared>, ctl: Arc<ConnCtl>, req: Request<Incoming>) 
             route.iam_action(),
             route.iam_action()
         );
-        return Ok(finish(error_response(403, "AccessDeniedException", &msg, &rid), false));
+        return Ok(finish(
+            error_response(403, "AccessDeniedException", &msg, &rid),
+            false,
+        ));
     }
 
     // Scripts: model id then "*" for runtime; "op:<Name>" then "op:*" for the control plane.
@@ -844,7 +999,10 @@ async fn handle(shared: Arc<Shared>, ctl: Arc<ConnCtl>, req: Request<Incoming>) 
             return Err(boxed("scripted connection reset before headers"));
         }
         if let Some(h) = &s.http {
-            let et = h.error_type.clone().unwrap_or_else(|| "InternalServerException".into());
+            let et = h
+                .error_type
+                .clone()
+                .unwrap_or_else(|| "InternalServerException".into());
             let status = h.status.unwrap_or_else(|| script::default_status(&et));
             let msg = h.message.clone().unwrap_or_else(|| match et.as_str() {
                 "AccessDeniedException" => format!(
@@ -856,7 +1014,10 @@ async fn handle(shared: Arc<Shared>, ctl: Arc<ConnCtl>, req: Request<Incoming>) 
                 other => script::default_message(other).to_string(),
             });
             let body = h.body.clone().unwrap_or_else(|| json!({ "message": msg }));
-            return Ok(finish(error_response_body(status, &et, &body, &rid, h.retry_after_seconds), true));
+            return Ok(finish(
+                error_response_body(status, &et, &body, &rid, h.retry_after_seconds),
+                true,
+            ));
         }
     }
 
@@ -871,10 +1032,23 @@ async fn handle(shared: Arc<Shared>, ctl: Arc<ConnCtl>, req: Request<Incoming>) 
                 control_plane(&shared, &route, &parts, &rid)
             }
         }
-        Route::Converse(model) => converse(&shared, model, json_body.as_ref(), &body, script.as_ref(), &rid),
-        Route::ConverseStream(model) => {
-            converse_stream(shared.clone(), seq, model, json_body.as_ref(), &body, script.as_ref(), &rid)
-        }
+        Route::Converse(model) => converse(
+            &shared,
+            model,
+            json_body.as_ref(),
+            &body,
+            script.as_ref(),
+            &rid,
+        ),
+        Route::ConverseStream(model) => converse_stream(
+            shared.clone(),
+            seq,
+            model,
+            json_body.as_ref(),
+            &body,
+            script.as_ref(),
+            &rid,
+        ),
         Route::Unknown => unreachable!(),
     };
     Ok(finish(resp, scripted))
@@ -884,29 +1058,53 @@ fn api_error(e: ApiError, rid: &str) -> Response<EmuBody> {
     error_response(e.0, e.1, &e.2, rid)
 }
 
-fn control_plane(shared: &Shared, route: &Route, parts: &http::request::Parts, rid: &str) -> Response<EmuBody> {
+fn control_plane(
+    shared: &Shared,
+    route: &Route,
+    parts: &http::request::Parts,
+    rid: &str,
+) -> Response<EmuBody> {
     let q = parse_query(parts.uri.query().unwrap_or(""));
     match route {
-        Route::ListFoundationModels => match catalogue::list_foundation_models(&shared.models, &q) {
-            Ok(v) => json_response(200, rid, &v),
-            Err(e) => api_error(e, rid),
-        },
-        Route::ListInferenceProfiles => match catalogue::list_inference_profiles(&shared.profiles, &q) {
-            Ok(v) => json_response(200, rid, &v),
-            Err(e) => api_error(e, rid),
-        },
+        Route::ListFoundationModels => {
+            match catalogue::list_foundation_models(&shared.models, &q) {
+                Ok(v) => json_response(200, rid, &v),
+                Err(e) => api_error(e, rid),
+            }
+        }
+        Route::ListInferenceProfiles => {
+            match catalogue::list_inference_profiles(&shared.profiles, &q) {
+                Ok(v) => json_response(200, rid, &v),
+                Err(e) => api_error(e, rid),
+            }
+        }
         Route::GetInferenceProfile(id) => match catalogue::find_profile(&shared.profiles, id) {
             Some(p) => json_response(200, rid, p),
-            None => error_response(404, "ResourceNotFoundException", "Inference profile not found.", rid),
+            None => error_response(
+                404,
+                "ResourceNotFoundException",
+                "Inference profile not found.",
+                rid,
+            ),
         },
         Route::GetFoundationModel(id) => {
             let id = catalogue::model_id_from_arn(id).unwrap_or(id);
             match shared.models.iter().find(|m| m["modelId"] == id) {
                 Some(m) => json_response(200, rid, &json!({ "modelDetails": m })),
-                None => error_response(404, "ResourceNotFoundException", "Could not resolve the foundation model from the provided model identifier.", rid),
+                None => error_response(
+                    404,
+                    "ResourceNotFoundException",
+                    "Could not resolve the foundation model from the provided model identifier.",
+                    rid,
+                ),
             }
         }
-        _ => error_response(404, "UnknownOperationException", "UnknownOperationException", rid),
+        _ => error_response(
+            404,
+            "UnknownOperationException",
+            "UnknownOperationException",
+            rid,
+        ),
     }
 }
 
@@ -934,7 +1132,13 @@ fn resolve_model(shared: &Shared, id: &str, streaming: bool) -> Result<Resolved,
                 ),
             ));
         }
-        return check_capable(Resolved { base_id: direct.to_string(), model: m }, streaming);
+        return check_capable(
+            Resolved {
+                base_id: direct.to_string(),
+                model: m,
+            },
+            streaming,
+        );
     }
     if let Some(p) = catalogue::find_profile(&shared.profiles, id) {
         if p["status"].as_str().is_some_and(|s| s != "ACTIVE") {
@@ -952,14 +1156,22 @@ fn resolve_model(shared: &Shared, id: &str, streaming: bool) -> Result<Resolved,
             let model = find_model(&base).unwrap_or_else(|| {
                 json!({ "modelId": base, "outputModalities": ["TEXT"], "responseStreamingSupported": true })
             });
-            return check_capable(Resolved { base_id: base, model }, streaming);
+            return check_capable(
+                Resolved {
+                    base_id: base,
+                    model,
+                },
+                streaming,
+            );
         }
     }
     Err((400, "ValidationException", INVALID_MODEL.into()))
 }
 
 fn check_capable(r: Resolved, streaming: bool) -> Result<Resolved, ApiError> {
-    let text_out = r.model["outputModalities"].as_array().is_none_or(|a| a.iter().any(|m| m == "TEXT"));
+    let text_out = r.model["outputModalities"]
+        .as_array()
+        .is_none_or(|a| a.iter().any(|m| m == "TEXT"));
     if !text_out {
         return Err((
             400,
@@ -968,7 +1180,11 @@ fn check_capable(r: Resolved, streaming: bool) -> Result<Resolved, ApiError> {
         ));
     }
     if streaming && r.model["responseStreamingSupported"] == false {
-        return Err((400, "ValidationException", "The model is unsupported for streaming.".into()));
+        return Err((
+            400,
+            "ValidationException",
+            "The model is unsupported for streaming.".into(),
+        ));
     }
     Ok(r)
 }
@@ -979,7 +1195,11 @@ fn validate_body(body: Option<&Value>, raw: &[u8]) -> Result<(), ApiError> {
         if raw.is_empty() {
             return Err((400, "ValidationException", "A conversation must start with a user message. Try again with a conversation that starts with a user message.".into()));
         }
-        return Err((400, "ValidationException", "Malformed input request, please reformat your input and try again.".into()));
+        return Err((
+            400,
+            "ValidationException",
+            "Malformed input request, please reformat your input and try again.".into(),
+        ));
     };
     let msgs = body["messages"].as_array().cloned().unwrap_or_default();
     if msgs.first().is_none_or(|m| m["role"] != "user") {
@@ -1008,7 +1228,12 @@ fn validate_body(body: Option<&Value>, raw: &[u8]) -> Result<(), ApiError> {
 
 fn make_reply(shared: &Shared, base_id: &str, body: &Value) -> reply::Reply {
     let mut seen = |prefix: &str| !lock(&shared.cache_prefixes).insert(prefix.to_string());
-    reply::default_reply(base_id, catalogue::is_reasoning_model(base_id), body, &mut seen)
+    reply::default_reply(
+        base_id,
+        catalogue::is_reasoning_model(base_id),
+        body,
+        &mut seen,
+    )
 }
 
 fn text_reply(text: &str, stop: Option<&str>, body: &Value) -> reply::Reply {
@@ -1026,7 +1251,14 @@ fn text_reply(text: &str, stop: Option<&str>, body: &Value) -> reply::Reply {
     }
 }
 
-fn converse(shared: &Shared, model: &str, body: Option<&Value>, raw: &[u8], script: Option<&Script>, rid: &str) -> Response<EmuBody> {
+fn converse(
+    shared: &Shared,
+    model: &str,
+    body: Option<&Value>,
+    raw: &[u8],
+    script: Option<&Script>,
+    rid: &str,
+) -> Response<EmuBody> {
     if let Some(c) = script.and_then(|s| s.converse.as_ref()) {
         return json_response(200, rid, c);
     }
@@ -1048,7 +1280,10 @@ fn converse(shared: &Shared, model: &str, body: Option<&Value>, raw: &[u8], scri
 fn stream_headers(rid: &str, rx: mpsc::Receiver<Result<Bytes, BoxError>>) -> Response<EmuBody> {
     let mut r = Response::new(EmuBody::Chan(rx));
     let h = r.headers_mut();
-    h.insert("content-type", HeaderValue::from_static("application/vnd.amazon.eventstream"));
+    h.insert(
+        "content-type",
+        HeaderValue::from_static("application/vnd.amazon.eventstream"),
+    );
     if let Ok(v) = HeaderValue::from_str(rid) {
         h.insert("x-amzn-requestid", v);
     }
@@ -1059,8 +1294,13 @@ fn encode_script_frames(s: &Script) -> Result<Vec<Vec<u8>>, String> {
     let pad = s.padding.unwrap_or(true);
     let b64 = base64::engine::general_purpose::STANDARD;
     if let Some(raw) = &s.eventstream_base64 {
-        let bytes = b64.decode(raw.trim()).map_err(|e| format!("eventstreamBase64 is not base64: {e}"))?;
-        return Ok(eventstream::split_frames(&bytes).into_iter().map(|r| bytes[r].to_vec()).collect());
+        let bytes = b64
+            .decode(raw.trim())
+            .map_err(|e| format!("eventstreamBase64 is not base64: {e}"))?;
+        return Ok(eventstream::split_frames(&bytes)
+            .into_iter()
+            .map(|r| bytes[r].to_vec())
+            .collect());
     }
     let mut out = Vec::new();
     for f in s.frames.iter().flatten() {
@@ -1070,7 +1310,11 @@ fn encode_script_frames(s: &Script) -> Result<Vec<Vec<u8>>, String> {
                 eventstream::event_frame(event, &eventstream::event_payload(data, p.as_deref()))
             }
             ScriptFrame::Exception { exception, data } => {
-                let mut d = if data.is_object() { data.clone() } else { json!({}) };
+                let mut d = if data.is_object() {
+                    data.clone()
+                } else {
+                    json!({})
+                };
                 if d.get("message").is_none() {
                     d["message"] = json!(script::default_message(exception));
                 }
@@ -1084,7 +1328,9 @@ fn encode_script_frames(s: &Script) -> Result<Vec<Vec<u8>>, String> {
                 }
                 eventstream::exception_frame(exception, &serde_json::to_vec(&d).unwrap_or_default())
             }
-            ScriptFrame::Raw { raw_base64 } => b64.decode(raw_base64.trim()).map_err(|e| format!("rawBase64 is not base64: {e}"))?,
+            ScriptFrame::Raw { raw_base64 } => b64
+                .decode(raw_base64.trim())
+                .map_err(|e| format!("rawBase64 is not base64: {e}"))?,
         });
     }
     Ok(out)
@@ -1093,7 +1339,12 @@ fn encode_script_frames(s: &Script) -> Result<Vec<Vec<u8>>, String> {
 fn encode_events(events: &[(String, Value)]) -> Vec<Vec<u8>> {
     events
         .iter()
-        .map(|(ev, data)| eventstream::event_frame(ev, &eventstream::event_payload(data, Some(&eventstream::random_padding()))))
+        .map(|(ev, data)| {
+            eventstream::event_frame(
+                ev,
+                &eventstream::event_payload(data, Some(&eventstream::random_padding())),
+            )
+        })
         .collect()
 }
 
@@ -1110,7 +1361,14 @@ fn converse_stream(
     let mut frames = if exact {
         match encode_script_frames(script.unwrap()) {
             Ok(f) => f,
-            Err(msg) => return error_response(500, "InternalServerException", &format!("bad emulator script: {msg}"), rid),
+            Err(msg) => {
+                return error_response(
+                    500,
+                    "InternalServerException",
+                    &format!("bad emulator script: {msg}"),
+                    rid,
+                )
+            }
         }
     } else {
         let resolved = match resolve_model(&shared, model, true) {
@@ -1122,7 +1380,10 @@ fn converse_stream(
         }
         let body = body.cloned().unwrap_or(Value::Null);
         let (r, chunk) = match script.and_then(|s| s.text.as_deref()) {
-            Some(t) => (text_reply(t, script.and_then(|s| s.stop_reason.as_deref()), &body), script.and_then(|s| s.chunk_size)),
+            Some(t) => (
+                text_reply(t, script.and_then(|s| s.stop_reason.as_deref()), &body),
+                script.and_then(|s| s.chunk_size),
+            ),
             None => (make_reply(&shared, &resolved.base_id, &body), None),
         };
         encode_events(&reply::stream_events(&r, chunk))
@@ -1139,7 +1400,9 @@ fn converse_stream(
         }
     }
     let (tx, rx) = mpsc::channel(1);
-    let frame_delay = faults.delay_between_frames_ms.unwrap_or(shared.config.frame_delay_ms);
+    let frame_delay = faults
+        .delay_between_frames_ms
+        .unwrap_or(shared.config.frame_delay_ms);
     tokio::spawn(produce(shared, seq, frames, faults, frame_delay, tx));
     stream_headers(rid, rx)
 }
@@ -1176,7 +1439,9 @@ async fn produce(
             });
             return;
         }
-        if faults.stall_after_frames == Some(i) && !sleep_or_close(faults.stall_ms.unwrap_or(60_000), &tx).await {
+        if faults.stall_after_frames == Some(i)
+            && !sleep_or_close(faults.stall_ms.unwrap_or(60_000), &tx).await
+        {
             disconnected(&shared);
             return;
         }
@@ -1227,21 +1492,45 @@ async fn produce(
 // Control endpoints (no auth): /__emulator/script, /__emulator/requests, /__emulator/reset,
 // /__emulator/connections, /__emulator/health
 
-fn control(shared: &Shared, method: &Method, rest: &str, _query: &str, body: &[u8]) -> Response<EmuBody> {
+fn control(
+    shared: &Shared,
+    method: &Method,
+    rest: &str,
+    _query: &str,
+    body: &[u8],
+) -> Response<EmuBody> {
     let rid = request_id();
     match (method, rest.trim_end_matches('/')) {
         (&Method::POST, "script") => {
             let v: Value = match serde_json::from_slice(body) {
                 Ok(v) => v,
-                Err(e) => return error_response(400, "ValidationException", &format!("body is not JSON: {e}"), &rid),
+                Err(e) => {
+                    return error_response(
+                        400,
+                        "ValidationException",
+                        &format!("body is not JSON: {e}"),
+                        &rid,
+                    )
+                }
             };
             let key = v["modelId"].as_str().unwrap_or("*").to_string();
-            let script: Script = match serde_json::from_value(v.get("script").cloned().unwrap_or(json!({}))) {
-                Ok(s) => s,
-                Err(e) => return error_response(400, "ValidationException", &format!("invalid script: {e}"), &rid),
-            };
+            let script: Script =
+                match serde_json::from_value(v.get("script").cloned().unwrap_or(json!({}))) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        return error_response(
+                            400,
+                            "ValidationException",
+                            &format!("invalid script: {e}"),
+                            &rid,
+                        )
+                    }
+                };
             let times = script.times.unwrap_or(1);
-            lock(&shared.scripts).entry(key.clone()).or_default().push_back((script, times));
+            lock(&shared.scripts)
+                .entry(key.clone())
+                .or_default()
+                .push_back((script, times));
             json_response(200, &rid, &json!({ "ok": true, "modelId": key }))
         }
         (&Method::GET, "requests") => {
@@ -1252,8 +1541,21 @@ fn control(shared: &Shared, method: &Method, rest: &str, _query: &str, body: &[u
             reset_shared(shared);
             json_response(200, &rid, &json!({ "ok": true }))
         }
-        (&Method::GET, "connections") => json_response(200, &rid, &serde_json::to_value(connection_stats(shared)).unwrap_or_default()),
-        (&Method::GET, "health") => json_response(200, &rid, &json!({ "ok": true, "region": shared.config.region })),
-        _ => error_response(404, "UnknownOperationException", "unknown emulator control endpoint", &rid),
+        (&Method::GET, "connections") => json_response(
+            200,
+            &rid,
+            &serde_json::to_value(connection_stats(shared)).unwrap_or_default(),
+        ),
+        (&Method::GET, "health") => json_response(
+            200,
+            &rid,
+            &json!({ "ok": true, "region": shared.config.region }),
+        ),
+        _ => error_response(
+            404,
+            "UnknownOperationException",
+            "unknown emulator control endpoint",
+            &rid,
+        ),
     }
 }

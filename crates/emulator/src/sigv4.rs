@@ -30,7 +30,10 @@ impl std::fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("access_key_id", &self.access_key_id)
             .field("secret_access_key", &"<redacted>")
-            .field("session_token", &self.session_token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -50,7 +53,11 @@ pub struct RequestParts<'a> {
 
 impl RequestParts<'_> {
     fn header_values(&self, name: &str) -> Vec<&str> {
-        self.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect()
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
     fn header(&self, name: &str) -> Option<&str> {
         self.header_values(name).into_iter().next()
@@ -104,7 +111,11 @@ impl std::fmt::Display for AuthError {
 impl std::error::Error for AuthError {}
 
 fn err(aws_type: &'static str, message: impl Into<String>, akid: Option<&str>) -> AuthError {
-    AuthError { aws_type, message: message.into(), access_key_id: akid.map(String::from) }
+    AuthError {
+        aws_type,
+        message: message.into(),
+        access_key_id: akid.map(String::from),
+    }
 }
 
 pub const SIGNATURE_MISMATCH: &str = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
@@ -147,7 +158,9 @@ pub fn percent_decode(s: &str) -> Vec<u8> {
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'%' && i + 2 < b.len() {
-            let h = std::str::from_utf8(&b[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+            let h = std::str::from_utf8(&b[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
             if let Some(v) = h {
                 out.push(v);
                 i += 3;
@@ -183,7 +196,11 @@ pub fn normalize_path(path: &str) -> String {
 
 pub fn canonical_uri(path: &str, normalize: bool, double_encode: bool) -> String {
     let p = if path.is_empty() { "/" } else { path };
-    let p = if normalize { normalize_path(p) } else { p.to_string() };
+    let p = if normalize {
+        normalize_path(p)
+    } else {
+        p.to_string()
+    };
     if double_encode {
         uri_encode(p.as_bytes(), true)
     } else {
@@ -199,12 +216,19 @@ pub fn canonical_query(query: &str) -> String {
         .filter(|s| !s.is_empty())
         .map(|kv| {
             let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-            (uri_encode(&percent_decode(k), false), uri_encode(&percent_decode(v), false))
+            (
+                uri_encode(&percent_decode(k), false),
+                uri_encode(&percent_decode(v), false),
+            )
         })
         .filter(|(k, _)| k != "X-Amz-Signature")
         .collect();
     pairs.sort();
-    pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 fn trim_collapse(v: &str) -> String {
@@ -213,11 +237,17 @@ fn trim_collapse(v: &str) -> String {
 
 /// `name:value\n` lines for the signed headers (lowercase names, values trimmed, inner
 /// whitespace collapsed, repeated headers joined with `,`). Err(name) if one is missing.
-pub fn canonical_headers(headers: &[(String, String)], signed: &[String]) -> Result<String, String> {
+pub fn canonical_headers(
+    headers: &[(String, String)],
+    signed: &[String],
+) -> Result<String, String> {
     let mut out = String::new();
     for name in signed {
-        let values: Vec<String> =
-            headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| trim_collapse(v)).collect();
+        let values: Vec<String> = headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| trim_collapse(v))
+            .collect();
         if values.is_empty() {
             return Err(name.clone());
         }
@@ -247,7 +277,10 @@ pub fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Vec
 }
 
 pub fn string_to_sign(amz_date: &str, scope: &str, canonical_request: &str) -> String {
-    format!("{ALGORITHM}\n{amz_date}\n{scope}\n{}", sha256_hex(canonical_request.as_bytes()))
+    format!(
+        "{ALGORITHM}\n{amz_date}\n{scope}\n{}",
+        sha256_hex(canonical_request.as_bytes())
+    )
 }
 
 pub fn signature(key: &[u8], string_to_sign: &str) -> String {
@@ -255,7 +288,11 @@ pub fn signature(key: &[u8], string_to_sign: &str) -> String {
 }
 
 fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 // ---------------------------------------------------------------------------------------
@@ -283,16 +320,32 @@ pub fn parse_amz_date(s: &str) -> Option<SystemTime> {
 
 /// Formats as `YYYYMMDDTHHMMSSZ`.
 pub fn format_amz_date(t: SystemTime) -> String {
-    let secs = t.duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    let secs = t
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
     let (y, mo, d) = civil_from_days(secs.div_euclid(86400));
     let rem = secs.rem_euclid(86400);
-    format!("{y:04}{mo:02}{d:02}T{:02}{:02}{:02}Z", rem / 3600, rem / 60 % 60, rem % 60)
+    format!(
+        "{y:04}{mo:02}{d:02}T{:02}{:02}{:02}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
 }
 
 /// Formats as ISO-8601 `YYYY-MM-DDTHH:MM:SSZ`.
 pub fn format_iso8601(t: SystemTime) -> String {
     let s = format_amz_date(t);
-    format!("{}-{}-{}T{}:{}:{}Z", &s[0..4], &s[4..6], &s[6..8], &s[9..11], &s[11..13], &s[13..15])
+    format!(
+        "{}-{}-{}T{}:{}:{}Z",
+        &s[0..4],
+        &s[4..6],
+        &s[6..8],
+        &s[9..11],
+        &s[11..13],
+        &s[13..15]
+    )
 }
 
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
@@ -356,16 +409,31 @@ fn parse_header_auth(value: &str, req: &RequestParts) -> Result<AuthFields, Auth
             }
         }
     }
-    let missing: Vec<&str> = [("Credential", &credential), ("SignedHeaders", &signed), ("Signature", &sig)]
-        .iter()
-        .filter(|(_, v)| v.is_none())
-        .map(|(k, _)| *k)
-        .collect();
+    let missing: Vec<&str> = [
+        ("Credential", &credential),
+        ("SignedHeaders", &signed),
+        ("Signature", &sig),
+    ]
+    .iter()
+    .filter(|(_, v)| v.is_none())
+    .map(|(k, _)| *k)
+    .collect();
     if !missing.is_empty() {
-        let list = missing.iter().map(|m| format!("Authorization header requires '{m}' parameter.")).collect::<Vec<_>>().join(" ");
-        return Err(err("IncompleteSignatureException", format!("{list} Authorization={value}"), None));
+        let list = missing
+            .iter()
+            .map(|m| format!("Authorization header requires '{m}' parameter."))
+            .collect::<Vec<_>>()
+            .join(" ");
+        return Err(err(
+            "IncompleteSignatureException",
+            format!("{list} Authorization={value}"),
+            None,
+        ));
     }
-    let amz_date = req.header("x-amz-date").map(str::to_string).or_else(|| req.header("date").map(str::to_string));
+    let amz_date = req
+        .header("x-amz-date")
+        .map(str::to_string)
+        .or_else(|| req.header("date").map(str::to_string));
     let amz_date = amz_date.ok_or_else(|| {
         err(
             "IncompleteSignatureException",
@@ -380,7 +448,11 @@ fn parse_header_auth(value: &str, req: &RequestParts) -> Result<AuthFields, Auth
         region,
         service,
         terminal,
-        signed_headers: signed.unwrap().split(';').map(|s| s.trim().to_ascii_lowercase()).collect(),
+        signed_headers: signed
+            .unwrap()
+            .split(';')
+            .map(|s| s.trim().to_ascii_lowercase())
+            .collect(),
         signature: sig.unwrap(),
         amz_date,
         location: "header",
@@ -397,7 +469,13 @@ fn split_credential(c: &str) -> Result<(String, String, String, String, String),
             parts.first().copied(),
         ));
     }
-    Ok((parts[0].into(), parts[1].into(), parts[2].into(), parts[3].into(), parts[4].into()))
+    Ok((
+        parts[0].into(),
+        parts[1].into(),
+        parts[2].into(),
+        parts[3].into(),
+        parts[4].into(),
+    ))
 }
 
 fn query_param(query: &str, name: &str) -> Option<String> {
@@ -409,9 +487,12 @@ fn query_param(query: &str, name: &str) -> Option<String> {
 
 fn parse_query_auth(req: &RequestParts) -> Result<AuthFields, AuthError> {
     let get = |n: &str| query_param(req.query, n);
-    let (Some(credential), Some(signed), Some(sig), Some(amz_date)) =
-        (get("X-Amz-Credential"), get("X-Amz-SignedHeaders"), get("X-Amz-Signature"), get("X-Amz-Date"))
-    else {
+    let (Some(credential), Some(signed), Some(sig), Some(amz_date)) = (
+        get("X-Amz-Credential"),
+        get("X-Amz-SignedHeaders"),
+        get("X-Amz-Signature"),
+        get("X-Amz-Date"),
+    ) else {
         return Err(err(
             "IncompleteSignatureException",
             "AWS query-string parameters must include 'X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Signature', 'X-Amz-Date', 'X-Amz-SignedHeaders'.",
@@ -425,7 +506,10 @@ fn parse_query_auth(req: &RequestParts) -> Result<AuthFields, AuthError> {
         region,
         service,
         terminal,
-        signed_headers: signed.split(';').map(|s| s.trim().to_ascii_lowercase()).collect(),
+        signed_headers: signed
+            .split(';')
+            .map(|s| s.trim().to_ascii_lowercase())
+            .collect(),
         signature: sig,
         amz_date,
         location: "query",
@@ -434,7 +518,12 @@ fn parse_query_auth(req: &RequestParts) -> Result<AuthFields, AuthError> {
 }
 
 /// Canonical request for the given signed headers and payload hash.
-pub fn canonical_request(req: &RequestParts, signed_headers: &[String], payload_hash: &str, opts: &VerifyOptions) -> Result<String, String> {
+pub fn canonical_request(
+    req: &RequestParts,
+    signed_headers: &[String],
+    payload_hash: &str,
+    opts: &VerifyOptions,
+) -> Result<String, String> {
     let ch = canonical_headers(&req.headers, signed_headers)?;
     Ok(format!(
         "{}\n{}\n{}\n{}\n{}\n{}",
@@ -449,11 +538,21 @@ pub fn canonical_request(req: &RequestParts, signed_headers: &[String], payload_
 
 /// Verifies a SigV4-signed request (Authorization header or presigned query) against the
 /// accepted credentials.
-pub fn verify(req: &RequestParts, creds: &[Credentials], opts: &VerifyOptions) -> Result<Verified, AuthError> {
+pub fn verify(
+    req: &RequestParts,
+    creds: &[Credentials],
+    opts: &VerifyOptions,
+) -> Result<Verified, AuthError> {
     let f = match req.header("authorization") {
         Some(a) => parse_header_auth(a, req)?,
         None if query_param(req.query, "X-Amz-Algorithm").is_some() => parse_query_auth(req)?,
-        None => return Err(err("MissingAuthenticationTokenException", "Missing Authentication Token", None)),
+        None => {
+            return Err(err(
+                "MissingAuthenticationTokenException",
+                "Missing Authentication Token",
+                None,
+            ))
+        }
     };
     let akid = Some(f.akid.as_str());
     let cred = creds
@@ -462,7 +561,10 @@ pub fn verify(req: &RequestParts, creds: &[Credentials], opts: &VerifyOptions) -
         .ok_or_else(|| err("UnrecognizedClientException", INVALID_TOKEN, akid))?;
 
     // Session token: must match the identity's, and an identity without one takes none.
-    let token = req.header("x-amz-security-token").map(str::to_string).or_else(|| query_param(req.query, "X-Amz-Security-Token"));
+    let token = req
+        .header("x-amz-security-token")
+        .map(str::to_string)
+        .or_else(|| query_param(req.query, "X-Amz-Security-Token"));
     match (&cred.session_token, &token) {
         (Some(want), Some(got)) if want == got => {}
         (None, None) => {}
@@ -473,14 +575,20 @@ pub fn verify(req: &RequestParts, creds: &[Credentials], opts: &VerifyOptions) -
     if f.terminal != "aws4_request" {
         return Err(err(
             "InvalidSignatureException",
-            format!("Credential should be scoped with a valid terminator: 'aws4_request', not '{}'. ", f.terminal),
+            format!(
+                "Credential should be scoped with a valid terminator: 'aws4_request', not '{}'. ",
+                f.terminal
+            ),
             akid,
         ));
     }
     if f.service != opts.service {
         return Err(err(
             "InvalidSignatureException",
-            format!("Credential should be scoped to correct service: '{}'. ", opts.service),
+            format!(
+                "Credential should be scoped to correct service: '{}'. ",
+                opts.service
+            ),
             akid,
         ));
     }
@@ -488,7 +596,10 @@ pub fn verify(req: &RequestParts, creds: &[Credentials], opts: &VerifyOptions) -
         if &f.region != region {
             return Err(err(
                 "InvalidSignatureException",
-                format!("Credential should be scoped to a valid region, not '{}'. ", f.region),
+                format!(
+                    "Credential should be scoped to a valid region, not '{}'. ",
+                    f.region
+                ),
                 akid,
             ));
         }
@@ -543,8 +654,16 @@ pub fn verify(req: &RequestParts, creds: &[Credentials], opts: &VerifyOptions) -
     }
 
     // HTTP/2 clients (the AWS SDK for JS) sign the `:authority` pseudo-header instead.
-    if !f.signed_headers.iter().any(|h| h == "host" || h == ":authority") {
-        return Err(err("InvalidSignatureException", "'Host' must be a 'SignedHeader' in the AWS Authorization.", akid));
+    if !f
+        .signed_headers
+        .iter()
+        .any(|h| h == "host" || h == ":authority")
+    {
+        return Err(err(
+            "InvalidSignatureException",
+            "'Host' must be a 'SignedHeader' in the AWS Authorization.",
+            akid,
+        ));
     }
 
     // Payload hash: the x-amz-content-sha256 value if sent (and it must be the body's),
@@ -562,7 +681,9 @@ pub fn verify(req: &RequestParts, creds: &[Credentials], opts: &VerifyOptions) -
             }
             v.to_ascii_lowercase()
         }
-        None if f.location == "query" => query_param(req.query, "X-Amz-Content-Sha256").unwrap_or(body_hash),
+        None if f.location == "query" => {
+            query_param(req.query, "X-Amz-Content-Sha256").unwrap_or(body_hash)
+        }
         None => body_hash,
     };
 
@@ -575,9 +696,16 @@ pub fn verify(req: &RequestParts, creds: &[Credentials], opts: &VerifyOptions) -
     let want = f.signature.to_ascii_lowercase();
     if !constant_time_eq(&sig, &want) && f.location == "query" && token.is_some() {
         // A presigned URL may carry the session token appended after signing.
-        let q: Vec<&str> = req.query.split('&').filter(|kv| !kv.starts_with("X-Amz-Security-Token=")).collect();
+        let q: Vec<&str> = req
+            .query
+            .split('&')
+            .filter(|kv| !kv.starts_with("X-Amz-Security-Token="))
+            .collect();
         let q = q.join("&");
-        let without = RequestParts { query: &q, ..req.clone() };
+        let without = RequestParts {
+            query: &q,
+            ..req.clone()
+        };
         if let Ok(c) = canonical_request(&without, &f.signed_headers, &payload_hash, opts) {
             let s = string_to_sign(&f.amz_date, &scope, &c);
             let g = signature(&key, &s);
@@ -607,7 +735,14 @@ pub fn verify(req: &RequestParts, creds: &[Credentials], opts: &VerifyOptions) -
 /// Signs a request (used by the emulator's own tests and tools; header signing only).
 /// Returns the `Authorization` header value; `x-amz-date` and `host` must already be in
 /// `req.headers`.
-pub fn sign(req: &RequestParts, cred: &Credentials, region: &str, service: &str, amz_date: &str, signed_headers: &[String]) -> String {
+pub fn sign(
+    req: &RequestParts,
+    cred: &Credentials,
+    region: &str,
+    service: &str,
+    amz_date: &str,
+    signed_headers: &[String],
+) -> String {
     let opts = VerifyOptions {
         service: service.into(),
         region: None,
@@ -616,13 +751,23 @@ pub fn sign(req: &RequestParts, cred: &Credentials, region: &str, service: &str,
         normalize_path: true,
         double_encode: true,
     };
-    let payload_hash = req.header("x-amz-content-sha256").map(str::to_string).unwrap_or_else(|| sha256_hex(req.body));
+    let payload_hash = req
+        .header("x-amz-content-sha256")
+        .map(str::to_string)
+        .unwrap_or_else(|| sha256_hex(req.body));
     let creq = canonical_request(req, signed_headers, &payload_hash, &opts).unwrap_or_default();
     let date = &amz_date[..8];
     let scope = format!("{date}/{region}/{service}/aws4_request");
     let sts = string_to_sign(amz_date, &scope, &creq);
-    let sig = signature(&signing_key(&cred.secret_access_key, date, region, service), &sts);
-    format!("{ALGORITHM} Credential={}/{scope}, SignedHeaders={}, Signature={sig}", cred.access_key_id, signed_headers.join(";"))
+    let sig = signature(
+        &signing_key(&cred.secret_access_key, date, region, service),
+        &sts,
+    );
+    format!(
+        "{ALGORITHM} Credential={}/{scope}, SignedHeaders={}, Signature={sig}",
+        cred.access_key_id,
+        signed_headers.join(";")
+    )
 }
 
 #[cfg(test)]
@@ -639,7 +784,10 @@ mod tests {
 
     #[test]
     fn model_id_with_colon_double_encodes() {
-        assert_eq!(canonical_uri("/model/a%3Ab/converse-stream", true, true), "/model/a%253Ab/converse-stream");
+        assert_eq!(
+            canonical_uri("/model/a%3Ab/converse-stream", true, true),
+            "/model/a%253Ab/converse-stream"
+        );
     }
 
     #[test]

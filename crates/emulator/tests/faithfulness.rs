@@ -20,13 +20,20 @@ async fn emulator() -> Emulator {
 /// An SDK event reduced to (event type, the fields the recording carries).
 fn summarize(ev: &ConverseStreamOutput) -> (String, Value) {
     match ev {
-        ConverseStreamOutput::MessageStart(m) => ("messageStart".into(), json!({ "role": m.role().as_str() })),
+        ConverseStreamOutput::MessageStart(m) => {
+            ("messageStart".into(), json!({ "role": m.role().as_str() }))
+        }
         ConverseStreamOutput::ContentBlockStart(s) => {
             let start = match s.start() {
-                Some(ContentBlockStart::ToolUse(t)) => json!({ "toolUse": { "toolUseId": t.tool_use_id(), "name": t.name() } }),
+                Some(ContentBlockStart::ToolUse(t)) => {
+                    json!({ "toolUse": { "toolUseId": t.tool_use_id(), "name": t.name() } })
+                }
                 other => json!(format!("{other:?}")),
             };
-            ("contentBlockStart".into(), json!({ "contentBlockIndex": s.content_block_index(), "start": start }))
+            (
+                "contentBlockStart".into(),
+                json!({ "contentBlockIndex": s.content_block_index(), "start": start }),
+            )
         }
         ConverseStreamOutput::ContentBlockDelta(d) => {
             let delta = match d.delta() {
@@ -44,13 +51,25 @@ fn summarize(ev: &ConverseStreamOutput) -> (String, Value) {
                 }
                 other => json!({ "other": format!("{other:?}") }),
             };
-            ("contentBlockDelta".into(), json!({ "contentBlockIndex": d.content_block_index(), "delta": delta }))
+            (
+                "contentBlockDelta".into(),
+                json!({ "contentBlockIndex": d.content_block_index(), "delta": delta }),
+            )
         }
-        ConverseStreamOutput::ContentBlockStop(s) => ("contentBlockStop".into(), json!({ "contentBlockIndex": s.content_block_index() })),
-        ConverseStreamOutput::MessageStop(s) => ("messageStop".into(), json!({ "stopReason": s.stop_reason().as_str() })),
+        ConverseStreamOutput::ContentBlockStop(s) => (
+            "contentBlockStop".into(),
+            json!({ "contentBlockIndex": s.content_block_index() }),
+        ),
+        ConverseStreamOutput::MessageStop(s) => (
+            "messageStop".into(),
+            json!({ "stopReason": s.stop_reason().as_str() }),
+        ),
         ConverseStreamOutput::Metadata(m) => {
             let u = m.usage().unwrap();
-            ("metadata".into(), json!({ "usage": { "inputTokens": u.input_tokens(), "outputTokens": u.output_tokens(), "totalTokens": u.total_tokens() } }))
+            (
+                "metadata".into(),
+                json!({ "usage": { "inputTokens": u.input_tokens(), "outputTokens": u.output_tokens(), "totalTokens": u.total_tokens() } }),
+            )
         }
         other => ("unknown".into(), json!(format!("{other:?}"))),
     }
@@ -85,14 +104,26 @@ async fn converse_stream_events(
         .messages(user_message(prompt))
         .send()
         .await
-        .map_err(|e| format!("{}: {}", e.code().unwrap_or("?"), e.message().unwrap_or("?")))?;
+        .map_err(|e| {
+            format!(
+                "{}: {}",
+                e.code().unwrap_or("?"),
+                e.message().unwrap_or("?")
+            )
+        })?;
     let mut stream = out.stream;
     let mut events = Vec::new();
     loop {
         match stream.recv().await {
             Ok(Some(ev)) => events.push(ev),
             Ok(None) => return Ok(events),
-            Err(e) => return Err(format!("{}|{}", e.code().unwrap_or("?"), e.message().unwrap_or("?"))),
+            Err(e) => {
+                return Err(format!(
+                    "{}|{}",
+                    e.code().unwrap_or("?"),
+                    e.message().unwrap_or("?")
+                ))
+            }
         }
     }
 }
@@ -104,7 +135,10 @@ async fn recordings_replay_byte_for_byte_and_decode_with_the_sdk() {
     let b64 = base64::engine::general_purpose::STANDARD;
     for (name, bytes, decoded) in recordings() {
         // 1. Byte for byte on the wire.
-        let script = Script { eventstream_base64: Some(b64.encode(&bytes)), ..Default::default() };
+        let script = Script {
+            eventstream_base64: Some(b64.encode(&bytes)),
+            ..Default::default()
+        };
         emu.script("amazon.nova-micro-v1:0", script.clone());
         let body = br#"{"messages":[{"role":"user","content":[{"text":"hi"}]}]}"#;
         let path = "/model/amazon.nova-micro-v1%3A0/converse-stream";
@@ -112,13 +146,17 @@ async fn recordings_replay_byte_for_byte_and_decode_with_the_sdk() {
         let hs: Vec<(&str, &str)> = hs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let (status, headers, got) = raw_http(&emu, "POST", path, &hs, body).await;
         assert_eq!(status, 200, "{name}");
-        assert!(headers.iter().any(|(k, v)| k == "content-type" && v == "application/vnd.amazon.eventstream"));
+        assert!(headers
+            .iter()
+            .any(|(k, v)| k == "content-type" && v == "application/vnd.amazon.eventstream"));
         assert!(headers.iter().any(|(k, _)| k == "x-amzn-requestid"));
         assert_eq!(got, bytes, "{name}: body differs from the recording");
 
         // 2. Through the SDK: same events, same fields.
         emu.script("us.amazon.nova-micro-v1:0", script);
-        let events = converse_stream_events(&client, "us.amazon.nova-micro-v1:0", "hi").await.unwrap_or_else(|e| panic!("{name}: {e}"));
+        let events = converse_stream_events(&client, "us.amazon.nova-micro-v1:0", "hi")
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(events.len(), decoded.len(), "{name}: event count");
         for (i, (ev, rec)) in events.iter().zip(&decoded).enumerate() {
             let et = rec["headers"][":event-type"].as_str().unwrap();
@@ -127,9 +165,20 @@ async fn recordings_replay_byte_for_byte_and_decode_with_the_sdk() {
             if let Some(other) = fields["delta"]["other"].as_str() {
                 // A delta kind this summary does not map (e.g. toolResult): the SDK decoded
                 // it as the recorded kind.
-                let key = rec["payload"]["delta"].as_object().unwrap().keys().next().unwrap().to_ascii_lowercase();
-                assert!(other.to_ascii_lowercase().contains(&key), "{name} frame {i}: {other}");
-            } else if kind != "unknown" && !(kind == "contentBlockStart" && fields["start"].is_string()) {
+                let key = rec["payload"]["delta"]
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .next()
+                    .unwrap()
+                    .to_ascii_lowercase();
+                assert!(
+                    other.to_ascii_lowercase().contains(&key),
+                    "{name} frame {i}: {other}"
+                );
+            } else if kind != "unknown"
+                && !(kind == "contentBlockStart" && fields["start"].is_string())
+            {
                 assert_eq!(fields, project(et, &rec["payload"]), "{name} frame {i}");
             }
         }
@@ -141,31 +190,50 @@ async fn recordings_replay_byte_for_byte_and_decode_with_the_sdk() {
 async fn default_reply_streams_text_deltas_with_usage() {
     let emu = emulator().await;
     let client = runtime_client(&emu);
-    let events = converse_stream_events(&client, HAIKU_PROFILE, "What is the capital of France?").await.unwrap();
+    let events = converse_stream_events(&client, HAIKU_PROFILE, "What is the capital of France?")
+        .await
+        .unwrap();
     let kinds: Vec<String> = events.iter().map(|e| summarize(e).0).collect();
     assert_eq!(kinds.first().unwrap(), "messageStart");
     assert_eq!(kinds[kinds.len() - 2], "messageStop");
     assert_eq!(kinds.last().unwrap(), "metadata");
-    assert!(!kinds.contains(&"contentBlockStart".to_string()), "Claude-style text blocks have no contentBlockStart");
+    assert!(
+        !kinds.contains(&"contentBlockStart".to_string()),
+        "Claude-style text blocks have no contentBlockStart"
+    );
     let text: String = events
         .iter()
         .filter_map(|e| match e {
-            ConverseStreamOutput::ContentBlockDelta(d) => d.delta().and_then(|d| d.as_text().ok()).cloned(),
+            ConverseStreamOutput::ContentBlockDelta(d) => {
+                d.delta().and_then(|d| d.as_text().ok()).cloned()
+            }
             _ => None,
         })
         .collect();
     assert!(text.contains("What is the capital of France?"), "{text}");
-    assert!(kinds.iter().filter(|k| *k == "contentBlockDelta").count() > 3, "small deltas");
+    assert!(
+        kinds.iter().filter(|k| *k == "contentBlockDelta").count() > 3,
+        "small deltas"
+    );
 
     // The request was recorded, signed with SigV4, model id decoded.
     let reqs = emu.requests();
     let r = reqs.last().unwrap();
     assert_eq!(r.operation, "ConverseStream");
     assert_eq!(r.model_id.as_deref(), Some(HAIKU_PROFILE));
-    assert_eq!(r.path, "/model/us.anthropic.claude-3-haiku-20240307-v1%3A0/converse-stream");
+    assert_eq!(
+        r.path,
+        "/model/us.anthropic.claude-3-haiku-20240307-v1%3A0/converse-stream"
+    );
     assert!(r.auth.ok && r.auth.verified && r.auth.scheme == "sigv4");
-    assert!(r.header("authorization").is_none(), "authorization value is not recorded");
-    assert_eq!(r.body.as_ref().unwrap()["messages"][0]["content"][0]["text"], "What is the capital of France?");
+    assert!(
+        r.header("authorization").is_none(),
+        "authorization value is not recorded"
+    );
+    assert_eq!(
+        r.body.as_ref().unwrap()["messages"][0]["content"][0]["text"],
+        "What is the capital of France?"
+    );
     assert!(r.response.completed);
     emu.close().await;
 }
@@ -174,7 +242,13 @@ async fn default_reply_streams_text_deltas_with_usage() {
 async fn converse_json_reply() {
     let emu = emulator().await;
     let client = runtime_client(&emu);
-    let out = client.converse().model_id("amazon.nova-lite-v1:0").messages(user_message("hello")).send().await.unwrap();
+    let out = client
+        .converse()
+        .model_id("amazon.nova-lite-v1:0")
+        .messages(user_message("hello"))
+        .send()
+        .await
+        .unwrap();
     let msg = out.output().unwrap().as_message().unwrap();
     assert!(msg.content()[0].as_text().unwrap().contains("hello"));
     assert_eq!(out.stop_reason().as_str(), "end_turn");
@@ -184,23 +258,38 @@ async fn converse_json_reply() {
 
 #[tokio::test]
 async fn tool_use_and_reasoning_replies() {
-    use aws_sdk_bedrockruntime::types::{Tool, ToolConfiguration, ToolInputSchema, ToolSpecification};
+    use aws_sdk_bedrockruntime::types::{
+        Tool, ToolConfiguration, ToolInputSchema, ToolSpecification,
+    };
     let emu = emulator().await;
     let client = runtime_client(&emu);
     let schema = aws_smithy_types::Document::Object(
         [
-            ("type".to_string(), aws_smithy_types::Document::String("object".into())),
+            (
+                "type".to_string(),
+                aws_smithy_types::Document::String("object".into()),
+            ),
             (
                 "properties".to_string(),
                 aws_smithy_types::Document::Object(
-                    [("city".to_string(), aws_smithy_types::Document::Object([("type".to_string(), "string".into())].into()))].into(),
+                    [(
+                        "city".to_string(),
+                        aws_smithy_types::Document::Object(
+                            [("type".to_string(), "string".into())].into(),
+                        ),
+                    )]
+                    .into(),
                 ),
             ),
         ]
         .into(),
     );
     let tool = Tool::ToolSpec(
-        ToolSpecification::builder().name("get_weather").input_schema(ToolInputSchema::Json(schema)).build().unwrap(),
+        ToolSpecification::builder()
+            .name("get_weather")
+            .input_schema(ToolInputSchema::Json(schema))
+            .build()
+            .unwrap(),
     );
     let out = client
         .converse_stream()
@@ -213,7 +302,12 @@ async fn tool_use_and_reasoning_replies() {
                 aws_smithy_types::Document::Object(
                     [
                         ("type".to_string(), "enabled".into()),
-                        ("budget_tokens".to_string(), aws_smithy_types::Document::Number(aws_smithy_types::Number::PosInt(1024))),
+                        (
+                            "budget_tokens".to_string(),
+                            aws_smithy_types::Document::Number(aws_smithy_types::Number::PosInt(
+                                1024,
+                            )),
+                        ),
                     ]
                     .into(),
                 ),
@@ -249,7 +343,9 @@ async fn tool_use_and_reasoning_replies() {
                 Some(ContentBlockDelta::ToolUse(t)) => tool_input.push_str(t.input()),
                 _ => {}
             },
-            ConverseStreamOutput::MessageStop(s) => stop = Some(s.stop_reason().as_str().to_string()),
+            ConverseStreamOutput::MessageStop(s) => {
+                stop = Some(s.stop_reason().as_str().to_string())
+            }
             _ => {}
         }
     }
@@ -269,24 +365,59 @@ async fn control_plane_lists_and_pages_with_the_sdk() {
     let all = client.list_foundation_models().send().await.unwrap();
     let models = all.model_summaries();
     assert!(models.len() >= 30);
-    for provider in ["anthropic", "amazon", "meta", "mistral", "deepseek", "openai", "cohere", "qwen"] {
-        assert!(models.iter().any(|m| m.model_id().starts_with(provider)), "{provider}");
+    for provider in [
+        "anthropic",
+        "amazon",
+        "meta",
+        "mistral",
+        "deepseek",
+        "openai",
+        "cohere",
+        "qwen",
+    ] {
+        assert!(
+            models.iter().any(|m| m.model_id().starts_with(provider)),
+            "{provider}"
+        );
     }
-    assert!(models.iter().any(|m| m.model_lifecycle().unwrap().status().as_str() == "LEGACY"));
-    assert!(models.iter().any(|m| !m.response_streaming_supported().unwrap() && m.output_modalities().iter().any(|o| o.as_str() == "TEXT")));
-    let mistral = client.list_foundation_models().by_provider("Mistral AI").send().await.unwrap();
-    assert!(!mistral.model_summaries().is_empty() && mistral.model_summaries().iter().all(|m| m.provider_name() == Some("Mistral AI")));
+    assert!(models
+        .iter()
+        .any(|m| m.model_lifecycle().unwrap().status().as_str() == "LEGACY"));
+    assert!(models
+        .iter()
+        .any(|m| !m.response_streaming_supported().unwrap()
+            && m.output_modalities().iter().any(|o| o.as_str() == "TEXT")));
+    let mistral = client
+        .list_foundation_models()
+        .by_provider("Mistral AI")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !mistral.model_summaries().is_empty()
+            && mistral
+                .model_summaries()
+                .iter()
+                .all(|m| m.provider_name() == Some("Mistral AI"))
+    );
     let images = client
         .list_foundation_models()
         .by_output_modality(aws_sdk_bedrock::types::ModelModality::Image)
         .send()
         .await
         .unwrap();
-    assert!(images.model_summaries().iter().all(|m| m.output_modalities().iter().any(|o| o.as_str() == "IMAGE")));
+    assert!(images
+        .model_summaries()
+        .iter()
+        .all(|m| m.output_modalities().iter().any(|o| o.as_str() == "IMAGE")));
     assert!(images.model_summaries().len() >= 2);
 
     // Paging: 5 per page, every page followed.
-    let mut pages = client.list_inference_profiles().max_results(5).into_paginator().send();
+    let mut pages = client
+        .list_inference_profiles()
+        .max_results(5)
+        .into_paginator()
+        .send();
     let mut n_pages = 0;
     let mut profiles = Vec::new();
     while let Some(page) = pages.next().await {
@@ -296,23 +427,42 @@ async fn control_plane_lists_and_pages_with_the_sdk() {
     }
     assert!(n_pages >= 3, "{n_pages} pages");
     for prefix in ["us.", "eu.", "apac.", "global."] {
-        assert!(profiles.iter().any(|p| p.inference_profile_id().starts_with(prefix)), "{prefix}");
+        assert!(
+            profiles
+                .iter()
+                .any(|p| p.inference_profile_id().starts_with(prefix)),
+            "{prefix}"
+        );
     }
     assert!(profiles.iter().any(|p| p.status().as_str() != "ACTIVE"));
-    assert!(profiles.iter().all(|p| p.r#type().as_str() == "SYSTEM_DEFINED"), "no type filter: system profiles only, as AWS");
+    assert!(
+        profiles
+            .iter()
+            .all(|p| p.r#type().as_str() == "SYSTEM_DEFINED"),
+        "no type filter: system profiles only, as AWS"
+    );
     let app = client
         .list_inference_profiles()
         .type_equals(aws_sdk_bedrock::types::InferenceProfileType::Application)
         .send()
         .await
         .unwrap();
-    let app_id = app.inference_profile_summaries()[0].inference_profile_id().to_string();
+    let app_id = app.inference_profile_summaries()[0]
+        .inference_profile_id()
+        .to_string();
     assert!(app_id.starts_with("arn:aws:bedrock:"));
-    let got = client.get_inference_profile().inference_profile_identifier(&app_id).send().await.unwrap();
+    let got = client
+        .get_inference_profile()
+        .inference_profile_identifier(&app_id)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(got.inference_profile_arn(), app_id);
 
     // The runtime takes the application profile's ARN as a model id.
-    let events = converse_stream_events(&runtime_client(&emu), &app_id, "hello").await.unwrap();
+    let events = converse_stream_events(&runtime_client(&emu), &app_id, "hello")
+        .await
+        .unwrap();
     assert!(events.len() > 4);
     emu.close().await;
 }
@@ -321,14 +471,29 @@ async fn control_plane_lists_and_pages_with_the_sdk() {
 async fn wrong_secret_is_invalid_signature_403() {
     let emu = emulator().await;
     let client = runtime_client_with(&emu, "not-the-secret", false);
-    let err = client.converse_stream().model_id(HAIKU_PROFILE).messages(user_message("hi")).send().await.unwrap_err();
+    let err = client
+        .converse_stream()
+        .model_id(HAIKU_PROFILE)
+        .messages(user_message("hi"))
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some("InvalidSignatureException"));
     assert_eq!(err.raw_response().unwrap().status().as_u16(), 403);
-    assert!(err.message().unwrap().starts_with("The request signature we calculated does not match"));
-    let cerr = control_client_with(&emu, "nope").list_foundation_models().send().await.unwrap_err();
+    assert!(err
+        .message()
+        .unwrap()
+        .starts_with("The request signature we calculated does not match"));
+    let cerr = control_client_with(&emu, "nope")
+        .list_foundation_models()
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(cerr.code(), Some("InvalidSignatureException"));
     let reqs = emu.requests();
-    assert!(reqs.iter().all(|r| !r.auth.ok && r.auth.error_type.as_deref() == Some("InvalidSignatureException")));
+    assert!(reqs
+        .iter()
+        .all(|r| !r.auth.ok && r.auth.error_type.as_deref() == Some("InvalidSignatureException")));
     emu.close().await;
 }
 
@@ -336,9 +501,18 @@ async fn wrong_secret_is_invalid_signature_403() {
 async fn unknown_model_is_validation_exception() {
     let emu = emulator().await;
     let client = runtime_client(&emu);
-    let err = client.converse_stream().model_id("does-not-exist").messages(user_message("hi")).send().await.unwrap_err();
+    let err = client
+        .converse_stream()
+        .model_id("does-not-exist")
+        .messages(user_message("hi"))
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some("ValidationException"));
-    assert_eq!(err.message(), Some("The provided model identifier is invalid."));
+    assert_eq!(
+        err.message(),
+        Some("The provided model identifier is invalid.")
+    );
     // On-demand call to a profile-only model, as AWS answers it.
     let err = client
         .converse_stream()
@@ -356,7 +530,13 @@ async fn scripted_in_stream_exceptions_are_typed_sdk_errors() {
     use aws_sdk_bedrockruntime::types::error::ConverseStreamOutputError as E;
     let emu = emulator().await;
     let client = runtime_client(&emu);
-    for exc in ["throttlingException", "modelStreamErrorException", "validationException", "internalServerException", "serviceUnavailableException"] {
+    for exc in [
+        "throttlingException",
+        "modelStreamErrorException",
+        "validationException",
+        "internalServerException",
+        "serviceUnavailableException",
+    ] {
         let script: Script = serde_json::from_value(json!({ "frames": [
             { "event": "messageStart", "data": { "role": "assistant" } },
             { "event": "contentBlockDelta", "data": { "contentBlockIndex": 0, "delta": { "text": "Hi" } } },
@@ -364,12 +544,26 @@ async fn scripted_in_stream_exceptions_are_typed_sdk_errors() {
         ]}))
         .unwrap();
         emu.script(HAIKU_PROFILE, script);
-        let out = client.converse_stream().model_id(HAIKU_PROFILE).messages(user_message("hi")).send().await.unwrap();
+        let out = client
+            .converse_stream()
+            .model_id(HAIKU_PROFILE)
+            .messages(user_message("hi"))
+            .send()
+            .await
+            .unwrap();
         let mut stream = out.stream;
-        assert!(matches!(stream.recv().await.unwrap(), Some(ConverseStreamOutput::MessageStart(_))));
-        assert!(matches!(stream.recv().await.unwrap(), Some(ConverseStreamOutput::ContentBlockDelta(_))));
+        assert!(matches!(
+            stream.recv().await.unwrap(),
+            Some(ConverseStreamOutput::MessageStart(_))
+        ));
+        assert!(matches!(
+            stream.recv().await.unwrap(),
+            Some(ConverseStreamOutput::ContentBlockDelta(_))
+        ));
         let err = stream.recv().await.unwrap_err();
-        let service = err.as_service_error().unwrap_or_else(|| panic!("{exc}: {err:?}"));
+        let service = err
+            .as_service_error()
+            .unwrap_or_else(|| panic!("{exc}: {err:?}"));
         let ok = match (exc, service) {
             ("throttlingException", E::ThrottlingException(_)) => true,
             ("modelStreamErrorException", E::ModelStreamErrorException(m)) => {
@@ -393,7 +587,13 @@ async fn scripted_http_errors_and_throttle_then_succeed() {
     let emu = emulator().await;
     let client = runtime_client(&emu);
     emu.script_json("*", &json!({ "http": { "errorType": "ThrottlingException", "message": "Too many requests", "retryAfterSeconds": 2 } })).unwrap();
-    let err = client.converse_stream().model_id(HAIKU_PROFILE).messages(user_message("hi")).send().await.unwrap_err();
+    let err = client
+        .converse_stream()
+        .model_id(HAIKU_PROFILE)
+        .messages(user_message("hi"))
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some("ThrottlingException"));
     let raw = err.raw_response().unwrap();
     assert_eq!(raw.status().as_u16(), 429);
@@ -402,29 +602,52 @@ async fn scripted_http_errors_and_throttle_then_succeed() {
 
     // Throttled twice, then the SDK's own retries succeed on the third attempt.
     emu.clear_requests();
-    emu.script_json(HAIKU_PROFILE, &json!({ "times": 2, "http": { "status": 429, "errorType": "ThrottlingException" } })).unwrap();
+    emu.script_json(
+        HAIKU_PROFILE,
+        &json!({ "times": 2, "http": { "status": 429, "errorType": "ThrottlingException" } }),
+    )
+    .unwrap();
     let retrying = runtime_client_with(&emu, bedrock_emulator::DEFAULT_SECRET_ACCESS_KEY, true);
-    let events = converse_stream_events(&retrying, HAIKU_PROFILE, "hi").await.unwrap();
+    let events = converse_stream_events(&retrying, HAIKU_PROFILE, "hi")
+        .await
+        .unwrap();
     assert!(events.len() > 4);
     let statuses: Vec<u16> = emu.requests().iter().map(|r| r.response.status).collect();
     assert_eq!(statuses, vec![429, 429, 200]);
 
     // Control-plane denial (advisory-mode discovery tests).
-    emu.script_json("op:ListInferenceProfiles", &json!({ "http": { "errorType": "AccessDeniedException" } })).unwrap();
-    let err = control_client(&emu).list_inference_profiles().send().await.unwrap_err();
+    emu.script_json(
+        "op:ListInferenceProfiles",
+        &json!({ "http": { "errorType": "AccessDeniedException" } }),
+    )
+    .unwrap();
+    let err = control_client(&emu)
+        .list_inference_profiles()
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some("AccessDeniedException"));
-    assert!(err.message().unwrap().contains("bedrock:ListInferenceProfiles"));
+    assert!(err
+        .message()
+        .unwrap()
+        .contains("bedrock:ListInferenceProfiles"));
     emu.close().await;
 }
 
 #[tokio::test]
 async fn configured_denial_names_the_permission() {
-    let cfg = EmulatorConfig { deny_operations: vec!["ListInferenceProfiles".into()], ..Default::default() };
+    let cfg = EmulatorConfig {
+        deny_operations: vec!["ListInferenceProfiles".into()],
+        ..Default::default()
+    };
     let emu = Emulator::start(cfg).await.unwrap();
     let client = control_client(&emu);
     let err = client.list_inference_profiles().send().await.unwrap_err();
     assert_eq!(err.code(), Some("AccessDeniedException"));
-    assert!(err.message().unwrap().contains("bedrock:ListInferenceProfiles"));
+    assert!(err
+        .message()
+        .unwrap()
+        .contains("bedrock:ListInferenceProfiles"));
     assert!(client.list_foundation_models().send().await.is_ok());
     emu.close().await;
 }
@@ -435,28 +658,59 @@ async fn transport_faults_surface_as_errors_and_slow_drip_still_decodes() {
     let client = runtime_client(&emu);
 
     // Tiny writes: one byte per write, still decodes to the same reply.
-    emu.script_json(HAIKU_PROFILE, &json!({ "text": "drip drip drip", "faults": { "bytesPerWrite": 1 } })).unwrap();
-    let events = converse_stream_events(&client, HAIKU_PROFILE, "hi").await.unwrap();
+    emu.script_json(
+        HAIKU_PROFILE,
+        &json!({ "text": "drip drip drip", "faults": { "bytesPerWrite": 1 } }),
+    )
+    .unwrap();
+    let events = converse_stream_events(&client, HAIKU_PROFILE, "hi")
+        .await
+        .unwrap();
     let text: String = events
         .iter()
-        .filter_map(|e| e.as_content_block_delta().ok().and_then(|d| d.delta()).and_then(|d| d.as_text().ok()).cloned())
+        .filter_map(|e| {
+            e.as_content_block_delta()
+                .ok()
+                .and_then(|d| d.delta())
+                .and_then(|d| d.as_text().ok())
+                .cloned()
+        })
         .collect();
     assert_eq!(text, "drip drip drip");
 
     // Corrupted prelude CRC at frame 1 → the SDK reports a decode error after messageStart.
     for fault in ["corruptPreludeCrcAtFrame", "corruptMessageCrcAtFrame"] {
-        emu.script_json(HAIKU_PROFILE, &json!({ "faults": { fault: 1 } })).unwrap();
-        let err = converse_stream_events(&client, HAIKU_PROFILE, "hi").await.unwrap_err();
+        emu.script_json(HAIKU_PROFILE, &json!({ "faults": { fault: 1 } }))
+            .unwrap();
+        let err = converse_stream_events(&client, HAIKU_PROFILE, "hi")
+            .await
+            .unwrap_err();
         assert!(!err.is_empty(), "{fault}");
     }
 
     // Connection dropped after 3 frames.
-    emu.script_json(HAIKU_PROFILE, &json!({ "faults": { "dropAfterFrames": 3 } })).unwrap();
-    assert!(converse_stream_events(&client, HAIKU_PROFILE, "hi").await.is_err());
+    emu.script_json(
+        HAIKU_PROFILE,
+        &json!({ "faults": { "dropAfterFrames": 3 } }),
+    )
+    .unwrap();
+    assert!(converse_stream_events(&client, HAIKU_PROFILE, "hi")
+        .await
+        .is_err());
 
     // Reset before headers: the send itself fails.
-    emu.script_json(HAIKU_PROFILE, &json!({ "faults": { "resetBeforeHeaders": true } })).unwrap();
-    assert!(client.converse_stream().model_id(HAIKU_PROFILE).messages(user_message("hi")).send().await.is_err());
+    emu.script_json(
+        HAIKU_PROFILE,
+        &json!({ "faults": { "resetBeforeHeaders": true } }),
+    )
+    .unwrap();
+    assert!(client
+        .converse_stream()
+        .model_id(HAIKU_PROFILE)
+        .messages(user_message("hi"))
+        .send()
+        .await
+        .is_err());
     emu.close().await;
 }
 
@@ -464,8 +718,18 @@ async fn transport_faults_surface_as_errors_and_slow_drip_still_decodes() {
 async fn client_abort_during_stall_closes_the_connection() {
     let emu = emulator().await;
     let client = runtime_client(&emu);
-    emu.script_json(HAIKU_PROFILE, &json!({ "faults": { "stallAfterFrames": 2, "stallMs": 60000 } })).unwrap();
-    let out = client.converse_stream().model_id(HAIKU_PROFILE).messages(user_message("hi")).send().await.unwrap();
+    emu.script_json(
+        HAIKU_PROFILE,
+        &json!({ "faults": { "stallAfterFrames": 2, "stallMs": 60000 } }),
+    )
+    .unwrap();
+    let out = client
+        .converse_stream()
+        .model_id(HAIKU_PROFILE)
+        .messages(user_message("hi"))
+        .send()
+        .await
+        .unwrap();
     let mut stream = out.stream;
     stream.recv().await.unwrap().unwrap();
     stream.recv().await.unwrap().unwrap();
@@ -477,7 +741,11 @@ async fn client_abort_during_stall_closes_the_connection() {
     let mut closed = None;
     for _ in 0..200 {
         let c = emu.connections();
-        if let Some(conn) = c.connections.iter().find(|c| c.peer_closed_at_ms.is_some() || c.closed_at_ms.is_some()) {
+        if let Some(conn) = c
+            .connections
+            .iter()
+            .find(|c| c.peer_closed_at_ms.is_some() || c.closed_at_ms.is_some())
+        {
             closed = Some(conn.clone());
             break;
         }
@@ -495,15 +763,34 @@ async fn bearer_token_accepted_and_rejected() {
     let emu = emulator().await;
     let body = br#"{"messages":[{"role":"user","content":[{"text":"hi"}]}]}"#;
     let path = "/model/amazon.nova-micro-v1%3A0/converse";
-    let (status, _, out) = raw_http(&emu, "POST", path, &[("authorization", "Bearer bedrock-emulator-api-key")], body).await;
+    let (status, _, out) = raw_http(
+        &emu,
+        "POST",
+        path,
+        &[("authorization", "Bearer bedrock-emulator-api-key")],
+        body,
+    )
+    .await;
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&out));
-    let (status, headers, out) = raw_http(&emu, "POST", path, &[("authorization", "Bearer wrong")], body).await;
+    let (status, headers, out) = raw_http(
+        &emu,
+        "POST",
+        path,
+        &[("authorization", "Bearer wrong")],
+        body,
+    )
+    .await;
     assert_eq!(status, 403);
-    assert!(headers.iter().any(|(k, v)| k == "x-amzn-errortype" && v.starts_with("AccessDeniedException")));
+    assert!(headers
+        .iter()
+        .any(|(k, v)| k == "x-amzn-errortype" && v.starts_with("AccessDeniedException")));
     assert!(String::from_utf8_lossy(&out).contains("API Key"));
     let (status, headers, _) = raw_http(&emu, "POST", path, &[], body).await;
     assert_eq!(status, 403);
-    assert!(headers.iter().any(|(k, v)| k == "x-amzn-errortype" && v.starts_with("MissingAuthenticationTokenException")));
+    assert!(headers
+        .iter()
+        .any(|(k, v)| k == "x-amzn-errortype"
+            && v.starts_with("MissingAuthenticationTokenException")));
     let recorded = emu.requests();
     assert_eq!(recorded[0].auth.scheme, "bearer");
     assert!(recorded[0].auth.ok);
@@ -514,13 +801,29 @@ async fn bearer_token_accepted_and_rejected() {
 #[tokio::test]
 async fn control_endpoints_script_and_reset() {
     let emu = emulator().await;
-    let script = json!({ "modelId": "*", "script": { "text": "scripted over HTTP", "chunkSize": 3 } });
-    let (status, _, _) = raw_http(&emu, "POST", "/__emulator/script", &[("content-type", "application/json")], script.to_string().as_bytes()).await;
+    let script =
+        json!({ "modelId": "*", "script": { "text": "scripted over HTTP", "chunkSize": 3 } });
+    let (status, _, _) = raw_http(
+        &emu,
+        "POST",
+        "/__emulator/script",
+        &[("content-type", "application/json")],
+        script.to_string().as_bytes(),
+    )
+    .await;
     assert_eq!(status, 200);
-    let events = converse_stream_events(&runtime_client(&emu), HAIKU_PROFILE, "hi").await.unwrap();
+    let events = converse_stream_events(&runtime_client(&emu), HAIKU_PROFILE, "hi")
+        .await
+        .unwrap();
     let deltas: Vec<String> = events
         .iter()
-        .filter_map(|e| e.as_content_block_delta().ok().and_then(|d| d.delta()).and_then(|d| d.as_text().ok()).cloned())
+        .filter_map(|e| {
+            e.as_content_block_delta()
+                .ok()
+                .and_then(|d| d.delta())
+                .and_then(|d| d.as_text().ok())
+                .cloned()
+        })
         .collect();
     assert_eq!(deltas.concat(), "scripted over HTTP");
     assert_eq!(deltas[0], "scr");
@@ -535,8 +838,21 @@ async fn control_endpoints_script_and_reset() {
 
 #[tokio::test]
 async fn catalogue_overrides_serve_the_real_brag_bot_items() {
-    let fm: Value = serde_json::from_str(&std::fs::read_to_string(fixtures().join("bedrock-control-plane/list_foundation_models.partial.brag-bot.derived.json")).unwrap()).unwrap();
-    let ip: Value = serde_json::from_str(&std::fs::read_to_string(fixtures().join("bedrock-control-plane/list_inference_profiles.brag-bot.derived.json")).unwrap()).unwrap();
+    let fm: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            fixtures()
+                .join("bedrock-control-plane/list_foundation_models.partial.brag-bot.derived.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let ip: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            fixtures().join("bedrock-control-plane/list_inference_profiles.brag-bot.derived.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
     let cfg = EmulatorConfig::from_json(&json!({
         "foundationModels": fm["modelSummaries"],
         "inferenceProfiles": ip["inferenceProfileSummaries"],
@@ -546,7 +862,11 @@ async fn catalogue_overrides_serve_the_real_brag_bot_items() {
     let client = control_client(&emu);
     let models = client.list_foundation_models().send().await.unwrap();
     assert_eq!(models.model_summaries().len(), 6);
-    let mut pages = client.list_inference_profiles().max_results(10).into_paginator().send();
+    let mut pages = client
+        .list_inference_profiles()
+        .max_results(10)
+        .into_paginator()
+        .send();
     let mut n = 0;
     while let Some(p) = pages.next().await {
         n += p.unwrap().inference_profile_summaries().len();
@@ -564,14 +884,25 @@ fn frames_encode_like_the_recordings() {
         for rec in &decoded {
             let payload = serde_json::to_vec(&rec["payload"]).unwrap();
             let h = rec["headers"].as_object().unwrap();
-            let headers: Vec<(String, eventstream::HeaderValue)> =
-                h.iter().map(|(k, v)| (k.clone(), eventstream::HeaderValue::String(v.as_str().unwrap().into()))).collect();
+            let headers: Vec<(String, eventstream::HeaderValue)> = h
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        eventstream::HeaderValue::String(v.as_str().unwrap().into()),
+                    )
+                })
+                .collect();
             out.extend(eventstream::encode_message(&headers, &payload));
         }
         assert_eq!(out, bytes, "{name}");
         // And the sorted-keys serialisation the emulator uses for its own frames gives the
         // same payload bytes as Bedrock's.
-        for (m, rec) in eventstream::decode_all(&bytes).unwrap().iter().zip(&decoded) {
+        for (m, rec) in eventstream::decode_all(&bytes)
+            .unwrap()
+            .iter()
+            .zip(&decoded)
+        {
             let mut p = rec["payload"].clone();
             let pad = p.as_object_mut().unwrap().remove("p");
             let ours = eventstream::event_payload(&p, pad.as_ref().and_then(Value::as_str));

@@ -55,11 +55,23 @@ fn parse_request_mode(text: &str, fold: bool) -> RawRequest {
             headers.push((k.to_string(), v.to_string()));
         }
     }
-    RawRequest { method, path, query, headers, body }
+    RawRequest {
+        method,
+        path,
+        query,
+        headers,
+        body,
+    }
 }
 
 fn parts(r: &RawRequest) -> RequestParts<'_> {
-    RequestParts { method: &r.method, path: &r.path, query: &r.query, headers: r.headers.clone(), body: &r.body }
+    RequestParts {
+        method: &r.method,
+        path: &r.path,
+        query: &r.query,
+        headers: r.headers.clone(),
+        body: &r.body,
+    }
 }
 
 fn read(p: &Path) -> String {
@@ -78,7 +90,10 @@ fn crt_suite_header_and_query_signing() {
     let root = fixtures().join("aws-signing-test-suite/v4");
     let mut checked = 0;
     let mut skipped = Vec::new();
-    let mut dirs: Vec<_> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut dirs: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     dirs.sort();
     for dir in dirs {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
@@ -94,12 +109,25 @@ fn crt_suite_header_and_query_signing() {
             Err(_) => {
                 let req = parse_request(&read(&dir.join("request.txt")));
                 let want = read(&dir.join("header-canonical-request.txt"));
-                let signed: Vec<String> = want.lines().rev().nth(1).unwrap().split(';').map(String::from).collect();
+                let signed: Vec<String> = want
+                    .lines()
+                    .rev()
+                    .nth(1)
+                    .unwrap()
+                    .split(';')
+                    .map(String::from)
+                    .collect();
                 let opts = VerifyOptions::bedrock("us-east-1");
-                let got = sigv4::canonical_request(&parts(&req), &signed, sigv4::EMPTY_SHA256, &opts).unwrap();
+                let got =
+                    sigv4::canonical_request(&parts(&req), &signed, sigv4::EMPTY_SHA256, &opts)
+                        .unwrap();
                 // The files disagree on x-amz-date (request 2015, canonical 2021); what the
                 // cases test is the canonical URI (line 2).
-                assert_eq!(got.lines().nth(1), want.lines().nth(1), "{name}: canonical URI");
+                assert_eq!(
+                    got.lines().nth(1),
+                    want.lines().nth(1),
+                    "{name}: canonical URI"
+                );
                 checked += 1;
                 continue;
             }
@@ -128,9 +156,21 @@ fn crt_suite_header_and_query_signing() {
             let req = parse_request(&read(&sreq));
             let v = sigv4::verify(&parts(&req), std::slice::from_ref(&cred), &opts)
                 .unwrap_or_else(|e| panic!("{name} ({kind}): {e}"));
-            assert_eq!(v.canonical_request, read(&dir.join(format!("{kind}-canonical-request.txt"))), "{name} ({kind}): canonical request");
-            assert_eq!(v.string_to_sign, read(&dir.join(format!("{kind}-string-to-sign.txt"))), "{name} ({kind}): string to sign");
-            assert_eq!(v.signature, read(&dir.join(format!("{kind}-signature.txt"))).trim(), "{name} ({kind}): signature");
+            assert_eq!(
+                v.canonical_request,
+                read(&dir.join(format!("{kind}-canonical-request.txt"))),
+                "{name} ({kind}): canonical request"
+            );
+            assert_eq!(
+                v.string_to_sign,
+                read(&dir.join(format!("{kind}-string-to-sign.txt"))),
+                "{name} ({kind}): string to sign"
+            );
+            assert_eq!(
+                v.signature,
+                read(&dir.join(format!("{kind}-signature.txt"))).trim(),
+                "{name} ({kind}): signature"
+            );
             checked += 1;
 
             // A wrong secret must fail with InvalidSignatureException.
@@ -140,7 +180,10 @@ fn crt_suite_header_and_query_signing() {
             assert_eq!(e.aws_type, "InvalidSignatureException", "{name} ({kind})");
         }
     }
-    println!("CRT suite: {checked} signed requests verified; skipped:\n  {}", skipped.join("\n  "));
+    println!(
+        "CRT suite: {checked} signed requests verified; skipped:\n  {}",
+        skipped.join("\n  ")
+    );
     assert!(checked >= 70, "only {checked} checked");
 }
 
@@ -160,7 +203,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
 /// Classic cases whose .creq disagrees with their own .authz/.sts (the signed-headers line
 /// lists `host;x-amz-date` though `content-type` was signed); string to sign and
 /// signature are still checked.
-const CLASSIC_CREQ_INCONSISTENT: &[&str] = &["post-x-www-form-urlencoded", "post-x-www-form-urlencoded-parameters"];
+const CLASSIC_CREQ_INCONSISTENT: &[&str] = &[
+    "post-x-www-form-urlencoded",
+    "post-x-www-form-urlencoded-parameters",
+];
 
 /// Classic cases that do not apply to a REST-JSON service, with the reason.
 const CLASSIC_SKIP: &[(&str, &str)] = &[(
@@ -186,35 +232,77 @@ fn classic_suite() {
         // drop headers the signature covers).
         let req = if dir.join(format!("{name}.authz")).exists() {
             let mut r = parse_request_mode(&f("req"), false);
-            if !r.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("x-amz-date")) {
+            if !r
+                .headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("x-amz-date"))
+            {
                 // get-vanilla-query-order-key-case: the .req leaves out the date it signed.
-                r.headers.push(("X-Amz-Date".into(), f("sts").lines().nth(1).unwrap().to_string()));
+                r.headers.push((
+                    "X-Amz-Date".into(),
+                    f("sts").lines().nth(1).unwrap().to_string(),
+                ));
             }
-            r.headers.push(("Authorization".into(), f("authz").trim().to_string()));
+            r.headers
+                .push(("Authorization".into(), f("authz").trim().to_string()));
             r
         } else {
             parse_request_mode(&f("sreq"), false)
         };
-        let akid = req.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("authorization")).map(|(_, v)| v.clone()).unwrap_or_default();
+        let akid = req
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
         if !akid.contains("Credential=AKIDEXAMPLE/") {
             // double-url-encode / double-encode-path: another identity whose secret the
             // suite does not give; what they test is the canonical URI (line 2).
-            let signed: Vec<String> = f("creq").lines().rev().nth(1).unwrap().split(';').map(String::from).collect();
+            let signed: Vec<String> = f("creq")
+                .lines()
+                .rev()
+                .nth(1)
+                .unwrap()
+                .split(';')
+                .map(String::from)
+                .collect();
             let opts = VerifyOptions::bedrock("us-east-1");
-            let got = sigv4::canonical_request(&parts(&req), &signed, sigv4::EMPTY_SHA256, &opts).unwrap();
-            assert_eq!(got.lines().nth(1), f("creq").lines().nth(1), "{name}: canonical URI");
+            let got = sigv4::canonical_request(&parts(&req), &signed, sigv4::EMPTY_SHA256, &opts)
+                .unwrap();
+            assert_eq!(
+                got.lines().nth(1),
+                f("creq").lines().nth(1),
+                "{name}: canonical URI"
+            );
             checked += 1;
             continue;
         }
-        let token = req.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("x-amz-security-token")).map(|(_, v)| v.trim().to_string());
+        let token = req
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("x-amz-security-token"))
+            .map(|(_, v)| v.trim().to_string());
         let cred = Credentials {
             access_key_id: "AKIDEXAMPLE".into(),
             secret_access_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".into(),
             session_token: token,
         };
         // Scope and time from the request itself (one case is lambda/us-east-2/2021).
-        let scope: Vec<&str> = akid.split("Credential=").nth(1).unwrap().split(',').next().unwrap().split('/').collect();
-        let amz_date = req.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("x-amz-date")).map(|(_, v)| v.trim().to_string()).unwrap();
+        let scope: Vec<&str> = akid
+            .split("Credential=")
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .next()
+            .unwrap()
+            .split('/')
+            .collect();
+        let amz_date = req
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("x-amz-date"))
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap();
         let opts = VerifyOptions {
             service: scope[3].into(),
             region: Some(scope[2].into()),
@@ -223,11 +311,20 @@ fn classic_suite() {
             normalize_path: true,
             double_encode: true,
         };
-        let v = sigv4::verify(&parts(&req), &[cred], &opts).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let v =
+            sigv4::verify(&parts(&req), &[cred], &opts).unwrap_or_else(|e| panic!("{name}: {e}"));
         if !CLASSIC_CREQ_INCONSISTENT.contains(&name.as_str()) {
-            assert_eq!(v.canonical_request, f("creq").replace("\r\n", "\n").trim_end_matches('\n'), "{name}: canonical request");
+            assert_eq!(
+                v.canonical_request,
+                f("creq").replace("\r\n", "\n").trim_end_matches('\n'),
+                "{name}: canonical request"
+            );
         }
-        assert_eq!(v.string_to_sign, f("sts").replace("\r\n", "\n").trim_end_matches('\n'), "{name}: string to sign");
+        assert_eq!(
+            v.string_to_sign,
+            f("sts").replace("\r\n", "\n").trim_end_matches('\n'),
+            "{name}: string to sign"
+        );
         checked += 1;
     }
     println!("classic suite: {checked} cases verified");
@@ -253,13 +350,29 @@ fn clock_skew_and_scope_are_checked() {
     };
     let e = sigv4::verify(&parts(&req), std::slice::from_ref(&cred), &opts).unwrap_err();
     assert_eq!(e.aws_type, "InvalidSignatureException");
-    assert!(e.message.starts_with("Signature expired: 20150830T123600Z is now earlier than 20150830T124500Z"), "{}", e.message);
+    assert!(
+        e.message.starts_with(
+            "Signature expired: 20150830T123600Z is now earlier than 20150830T124500Z"
+        ),
+        "{}",
+        e.message
+    );
     opts.now = sigv4::parse_amz_date("20150830T123600Z").unwrap();
     opts.region = Some("eu-west-1".into());
-    assert!(sigv4::verify(&parts(&req), std::slice::from_ref(&cred), &opts).unwrap_err().message.contains("scoped to a valid region"));
+    assert!(
+        sigv4::verify(&parts(&req), std::slice::from_ref(&cred), &opts)
+            .unwrap_err()
+            .message
+            .contains("scoped to a valid region")
+    );
     opts.region = Some("us-east-1".into());
     opts.service = "bedrock".into();
-    assert!(sigv4::verify(&parts(&req), std::slice::from_ref(&cred), &opts).unwrap_err().message.contains("correct service"));
+    assert!(
+        sigv4::verify(&parts(&req), std::slice::from_ref(&cred), &opts)
+            .unwrap_err()
+            .message
+            .contains("correct service")
+    );
     opts.service = "service".into();
     let e = sigv4::verify(&parts(&req), &[], &opts).unwrap_err();
     assert_eq!(e.aws_type, "UnrecognizedClientException");
