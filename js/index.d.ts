@@ -1,0 +1,489 @@
+// Public types of bedrock-native (`require('bedrock-native')` / `import ... from 'bedrock-native'`).
+//
+// The pi-ai shapes (Model, Context, messages, AssistantMessage, AssistantMessageEvent,
+// options) are written out here so the package type-checks without pi-ai installed. They
+// are structurally compatible with @mariozechner/pi-ai 0.73.x: `converseStream` can be
+// passed where pi-ai's `StreamFunction<"bedrock-converse-stream", BedrockOptions>` is
+// expected (__test__/types.test.mjs compiles exactly that with `tsc --strict`).
+
+// When the consumer has pi-ai installed, streams are typed as pi-ai's own
+// AssistantMessageEventStream as well (a class with private members, so only its own type
+// is assignable to it). Without pi-ai this import is `any` and only our interface is used.
+// @ts-ignore -- optional: pi-ai is not a dependency of this package
+import type { AssistantMessageEventStream as PiAiAssistantMessageEventStream } from '@mariozechner/pi-ai'
+
+/** `true` when T is `any` (the unresolved optional import above). */
+type IsAny<T> = 0 extends 1 & T ? true : false
+
+// ---------------------------------------------------------------------------------------
+// pi-ai message and model shapes
+// ---------------------------------------------------------------------------------------
+
+export type KnownApi =
+  | 'openai-completions'
+  | 'mistral-conversations'
+  | 'openai-responses'
+  | 'azure-openai-responses'
+  | 'openai-codex-responses'
+  | 'anthropic-messages'
+  | 'bedrock-converse-stream'
+  | 'google-generative-ai'
+  | 'google-vertex'
+export type Api = KnownApi | (string & {})
+export type Provider = string
+export type ThinkingLevel = 'minimal' | 'low' | 'medium' | 'high' | 'xhigh'
+export type CacheRetention = 'none' | 'short' | 'long'
+export type StopReason = 'stop' | 'length' | 'toolUse' | 'error' | 'aborted'
+
+export interface ThinkingBudgets {
+  minimal?: number
+  low?: number
+  medium?: number
+  high?: number
+}
+
+export interface TextContent {
+  type: 'text'
+  text: string
+  textSignature?: string
+}
+
+export interface ThinkingContent {
+  type: 'thinking'
+  thinking: string
+  /** Bedrock's reasoning signature; for redacted reasoning the base64 `redactedContent`. */
+  thinkingSignature?: string
+  /** Redacted reasoning (`thinking` is then `"[Reasoning redacted]"`); replayed as such. */
+  redacted?: boolean
+}
+
+export interface ImageContent {
+  type: 'image'
+  /** base64 */
+  data: string
+  /** image/png, image/jpeg, image/gif or image/webp */
+  mimeType: string
+}
+
+export interface ToolCall {
+  type: 'toolCall'
+  id: string
+  name: string
+  arguments: Record<string, any>
+  thoughtSignature?: string
+}
+
+export interface Usage {
+  input: number
+  output: number
+  cacheRead: number
+  cacheWrite: number
+  totalTokens: number
+  cost: { input: number; output: number; cacheRead: number; cacheWrite: number; total: number }
+}
+
+export interface UserMessage {
+  role: 'user'
+  content: string | (TextContent | ImageContent)[]
+  timestamp: number
+}
+
+export interface AssistantMessage {
+  role: 'assistant'
+  content: (TextContent | ThinkingContent | ToolCall)[]
+  api: Api
+  provider: Provider
+  model: string
+  responseModel?: string
+  responseId?: string
+  usage: Usage
+  stopReason: StopReason
+  errorMessage?: string
+  timestamp: number
+}
+
+export interface ToolResultMessage<TDetails = any> {
+  role: 'toolResult'
+  toolCallId: string
+  toolName: string
+  content: (TextContent | ImageContent)[]
+  details?: TDetails
+  isError: boolean
+  timestamp: number
+}
+
+export type Message = UserMessage | AssistantMessage | ToolResultMessage
+
+export interface Tool {
+  name: string
+  description: string
+  /** JSON Schema of the arguments (pi-ai uses TypeBox schemas, which are JSON Schema). */
+  parameters: object
+}
+
+export interface Context {
+  systemPrompt?: string
+  messages: Message[]
+  tools?: Tool[]
+}
+
+/** A pi-ai model entry. For Bedrock: `api: "bedrock-converse-stream"`, `id` = the
+ *  Bedrock model id, inference profile id or ARN; a non-AWS `baseUrl` is the endpoint. */
+export interface Model<TApi extends Api = 'bedrock-converse-stream'> {
+  id: string
+  name: string
+  api: TApi
+  provider: Provider
+  baseUrl: string
+  reasoning: boolean
+  thinkingLevelMap?: Partial<Record<'off' | ThinkingLevel, string | null>>
+  input: ('text' | 'image')[]
+  cost: { input: number; output: number; cacheRead: number; cacheWrite: number }
+  contextWindow: number
+  maxTokens: number
+  headers?: Record<string, string>
+}
+
+// ---------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------
+
+/** Stable `error.code` values (crates/core/src/error.rs). Only ever added to. */
+export type ErrorCode =
+  // AWS service errors, named as AWS spells them
+  | 'ThrottlingException'
+  | 'ModelStreamErrorException'
+  | 'ValidationException'
+  | 'AccessDeniedException'
+  | 'ResourceNotFoundException'
+  | 'ServiceUnavailableException'
+  | 'InternalServerException'
+  | 'ModelTimeoutException'
+  | 'ModelNotReadyException'
+  | 'ModelErrorException'
+  | 'ServiceQuotaExceededException'
+  | 'UnrecognizedClientException'
+  | 'ExpiredTokenException'
+  | 'InvalidSignatureException'
+  /** Any other AWS error type; the original name is in `awsType`. */
+  | 'AwsError'
+  // client-side failures
+  /** A required IAM permission is missing (the message names it). */
+  | 'AccessDenied'
+  | 'NoCredentials'
+  /** Config file syntax error; `location` has file, line, column. */
+  | 'ConfigSyntax'
+  /** Config value of the wrong type or range; `keyPath` names it. */
+  | 'ConfigType'
+  | 'ConfigNotFound'
+  | 'InvalidArgument'
+  /** Connect, first-event or idle timeout. */
+  | 'Timeout'
+  | 'Aborted'
+  /** Connection refused/reset, DNS, TLS. */
+  | 'Network'
+  /** The peer did not speak Bedrock's protocol (bad frame, CRC, JSON). */
+  | 'Protocol'
+  | 'InternalError'
+
+/** What thrown errors and rejections of this package carry (an `Error`; a `TypeError`
+ *  for `InvalidArgument`). */
+export interface BedrockNativeError extends Error {
+  code: ErrorCode
+  /** Whether trying again later may succeed (throttling, 5xx, network). */
+  retryable: boolean
+  httpStatus?: number
+  /** AWS `x-amzn-RequestId`, when AWS answered. */
+  requestId?: string
+  /** The AWS error type as sent, when AWS answered with one. */
+  awsType?: string
+  /** A server retry hint (`Retry-After`), milliseconds. */
+  retryAfterMs?: number
+  /** Config syntax errors: where. */
+  location?: { file: string; line: number; column: number }
+  /** Config type errors: the key path, e.g. `plugins.entries["amazon-bedrock"].config.discovery.region`. */
+  keyPath?: string
+}
+
+/** The extra fields on this package's `error` events (pi-ai's carry only `reason` and `error`). */
+export interface StreamErrorInfo {
+  code: ErrorCode
+  retryable: boolean
+  httpStatus?: number
+  requestId?: string
+  awsType?: string
+}
+
+// ---------------------------------------------------------------------------------------
+// Streaming
+// ---------------------------------------------------------------------------------------
+
+export type AssistantMessageEvent =
+  | { type: 'start'; partial: AssistantMessage }
+  | { type: 'text_start'; contentIndex: number; partial: AssistantMessage }
+  | { type: 'text_delta'; contentIndex: number; delta: string; partial: AssistantMessage }
+  | { type: 'text_end'; contentIndex: number; content: string; partial: AssistantMessage }
+  | { type: 'thinking_start'; contentIndex: number; partial: AssistantMessage }
+  | { type: 'thinking_delta'; contentIndex: number; delta: string; partial: AssistantMessage }
+  | { type: 'thinking_end'; contentIndex: number; content: string; partial: AssistantMessage }
+  | { type: 'toolcall_start'; contentIndex: number; partial: AssistantMessage }
+  | { type: 'toolcall_delta'; contentIndex: number; delta: string; partial: AssistantMessage }
+  | { type: 'toolcall_end'; contentIndex: number; toolCall: ToolCall; partial: AssistantMessage }
+  | { type: 'done'; reason: 'stop' | 'length' | 'toolUse'; message: AssistantMessage }
+  | ({ type: 'error'; reason: 'aborted' | 'error'; error: AssistantMessage } & Partial<StreamErrorInfo>)
+
+/** The error event as this package emits it: always with `code` and `retryable`. */
+export type AssistantMessageErrorEvent = { type: 'error'; reason: 'aborted' | 'error'; error: AssistantMessage } & StreamErrorInfo
+
+/** pi-ai's AssistantMessageEventStream contract: iterate the events; `result()` resolves
+ *  with the final message (also on failure: `stopReason` "error"/"aborted"). */
+export declare class AssistantMessageEventStream implements AsyncIterable<AssistantMessageEvent> {
+  constructor(model: Pick<Model<Api>, 'id' | 'provider'>)
+  [Symbol.asyncIterator](): AsyncIterator<AssistantMessageEvent>
+  result(): Promise<AssistantMessage>
+  push(event: AssistantMessageEvent): void
+  end(result?: AssistantMessage): void
+}
+
+/** What the stream functions return: our stream type, and pi-ai's own
+ *  `AssistantMessageEventStream` type too when pi-ai is installed. With pi-ai installed,
+ *  TypeScript types the iterated events as pi-ai's; read our extra error fields with
+ *  `event as AssistantMessageErrorEvent` after checking `event.type === 'error'`. */
+export type ConverseEventStream = IsAny<PiAiAssistantMessageEventStream> extends true
+  ? AssistantMessageEventStream
+  : PiAiAssistantMessageEventStream & AssistantMessageEventStream
+
+export type ToolChoice = 'auto' | 'any' | 'none' | { type: 'tool'; name: string }
+
+/** Guardrail applied to the request (the gateway's plugin `guardrail` config). */
+export interface GuardrailOptions {
+  guardrailIdentifier: string
+  guardrailVersion: string
+  streamProcessingMode?: 'sync' | 'async'
+  trace?: 'enabled' | 'disabled' | 'enabled_full'
+}
+
+/** pi-ai's `StreamOptions` (the base every provider takes). */
+export interface StreamOptions {
+  temperature?: number
+  maxTokens?: number
+  signal?: AbortSignal
+  apiKey?: string
+  transport?: 'sse' | 'websocket' | 'websocket-cached' | 'auto'
+  cacheRetention?: CacheRetention
+  sessionId?: string
+  /** Sees the ConverseStream command input pi-ai would send (`{ modelId, messages, ... }`,
+   *  image bytes as Uint8Array); a returned value is sent instead. */
+  onPayload?: (payload: unknown, model: Model<Api>) => unknown | undefined | Promise<unknown | undefined>
+  onResponse?: (response: { status: number; headers: Record<string, string> }, model: Model<Api>) => void | Promise<void>
+  headers?: Record<string, string>
+  timeoutMs?: number
+  /** Retries before the first byte of the response (throttling, 5xx, network); default 2. */
+  maxRetries?: number
+  /** A server retry hint longer than this fails at once; 0 = no cap. */
+  maxRetryDelayMs?: number
+  metadata?: Record<string, unknown>
+}
+
+/** pi-ai's `SimpleStreamOptions` (the `streamSimple` entry point). */
+export interface SimpleStreamOptions extends StreamOptions {
+  reasoning?: ThinkingLevel
+  thinkingBudgets?: ThinkingBudgets
+}
+
+/** This package's additions to pi-ai's options. */
+export interface TransportOptions {
+  /** Bound on establishing the connection (ms). */
+  connectTimeoutMs?: number
+  /** Bound on waiting for the first event after the request was sent (ms). */
+  firstEventTimeoutMs?: number
+  /** Bound on the silence between two events (ms). */
+  idleTimeoutMs?: number
+  /** Runtime endpoint (VPC endpoint, proxy, emulator); else the model's non-AWS
+   *  `baseUrl`, else `https://bedrock-runtime.<region>.amazonaws.com`. */
+  endpoint?: string
+}
+
+/** Options of `converseStream`: pi-ai's `BedrockOptions` plus our transport options. */
+export interface BedrockStreamOptions extends StreamOptions, TransportOptions {
+  region?: string
+  /** AWS shared-config profile for SigV4 credentials. */
+  profile?: string
+  toolChoice?: ToolChoice
+  reasoning?: ThinkingLevel
+  thinkingBudgets?: ThinkingBudgets
+  interleavedThinking?: boolean
+  thinkingDisplay?: 'summarized' | 'omitted'
+  requestMetadata?: Record<string, string>
+  /** Bedrock API key: `Authorization: Bearer` instead of SigV4 (else AWS_BEARER_TOKEN_BEDROCK). */
+  bearerToken?: string
+  /** Guardrail for the request (the plugin config's `guardrail`). */
+  guardrail?: GuardrailOptions
+  /** Bedrock `serviceTier`, e.g. `{ type: "priority" }`. */
+  serviceTier?: unknown
+}
+
+/** Options of `converseStreamSimple` (pi-ai `streamSimple`): the derivation keeps only
+ *  pi-ai's base options, reasoning, the transport options and `guardrail`/`serviceTier`. */
+export interface BedrockSimpleStreamOptions extends SimpleStreamOptions, TransportOptions {
+  guardrail?: GuardrailOptions
+  serviceTier?: unknown
+}
+
+/**
+ * pi-ai compatible `streamBedrock`: streams a Converse reply as pi-ai
+ * `AssistantMessageEvent`s. Never throws; failures are the final `error` event (with
+ * `code`, `retryable`, `httpStatus`, `requestId`). Leaving a `for await` loop early or
+ * aborting `signal` closes the connection at once.
+ */
+export declare function converseStream(
+  model: Model<Api>,
+  context: Context,
+  options?: BedrockStreamOptions,
+): ConverseEventStream
+
+/** pi-ai compatible `streamSimpleBedrock`: options derived as pi-ai's simple entry point
+ *  does (default maxTokens, thinking budget folded into maxTokens), then `converseStream`. */
+export declare function converseStreamSimple(
+  model: Model<Api>,
+  context: Context,
+  options?: BedrockSimpleStreamOptions,
+): ConverseEventStream
+
+/** pi-ai `complete()`: the final message (`stopReason` "error"/"aborted" on failure). */
+export declare function complete(model: Model<Api>, context: Context, options?: BedrockStreamOptions): Promise<AssistantMessage>
+
+/** One of Bedrock's own ConverseStream events, as the AWS SDK yields them
+ *  (`{ messageStart: {...} }`, `{ contentBlockDelta: {...} }`, ...), or the final error. */
+export type RawConverseStreamEvent =
+  | { messageStart: { role: string } }
+  | { contentBlockStart: { contentBlockIndex: number; start: Record<string, unknown> } }
+  | { contentBlockDelta: { contentBlockIndex: number; delta: Record<string, unknown> } }
+  | { contentBlockStop: { contentBlockIndex: number } }
+  | { messageStop: { stopReason: string; additionalModelResponseFields?: unknown } }
+  | { metadata: { usage?: Record<string, number>; metrics?: { latencyMs?: number }; trace?: unknown } }
+  | { error: { message: string } & StreamErrorInfo }
+
+/** Bedrock's own events, unmapped. Same options as converseStream. */
+export declare function converseStreamRaw(
+  model: Model<Api>,
+  context: Context,
+  options?: BedrockStreamOptions,
+): AsyncGenerator<RawConverseStreamEvent, void, undefined>
+
+// ---------------------------------------------------------------------------------------
+// Request building
+// ---------------------------------------------------------------------------------------
+
+export interface ConverseRequest {
+  /** Goes in the URL path: `/model/{encodeURIComponent(modelId)}/converse-stream`. */
+  modelId: string
+  /** The JSON body pi-ai 0.73 (the AWS SDK) would send. */
+  body: Record<string, unknown>
+  /** Set when the model id is an ARN, which must be called in its own region. */
+  region?: string
+}
+
+/** The ConverseStream request pi-ai would send. Throws `InvalidArgument` (TypeError). */
+export declare function buildConverseRequest(model: Model<Api>, context: Context, options?: BedrockStreamOptions | null): ConverseRequest
+/** Same, with options derived as by pi-ai's `streamSimple`. */
+export declare function buildSimpleConverseRequest(model: Model<Api>, context: Context, options?: BedrockSimpleStreamOptions | null): ConverseRequest
+
+// ---------------------------------------------------------------------------------------
+// pi-ai registry drop-in
+// ---------------------------------------------------------------------------------------
+
+export declare const BEDROCK_API: 'bedrock-converse-stream'
+
+export interface BedrockApiProvider {
+  api: 'bedrock-converse-stream'
+  stream: typeof converseStream
+  streamSimple: typeof converseStreamSimple
+}
+
+/** pi-ai's `registerApiProvider`, loosely (so any 0.7x version fits). */
+export type RegisterApiProvider = (provider: any, sourceId?: string) => void
+
+/**
+ * Registers `converseStream`/`converseStreamSimple` as pi-ai's provider for api
+ * `bedrock-converse-stream`. Pass pi-ai's `registerApiProvider` or the pi-ai module.
+ * Undo with pi-ai's `unregisterApiProviders(sourceId)` + `resetApiProviders()`.
+ */
+export declare function registerBedrockNative(
+  registry: RegisterApiProvider | { registerApiProvider: RegisterApiProvider },
+  options?: { sourceId?: string },
+): BedrockApiProvider
+
+// ---------------------------------------------------------------------------------------
+// Emulator
+// ---------------------------------------------------------------------------------------
+
+export interface EmulatorOptions {
+  /** 0 (default) = a free port. */
+  port?: number
+  /** Default 127.0.0.1. */
+  host?: string
+  /** Default us-east-1. */
+  region?: string
+  /** Verify SigV4/bearer auth (default true). */
+  auth?: boolean
+  [key: string]: unknown
+}
+
+/** A request the emulator saw (the Authorization value is never recorded). */
+export interface EmulatorRequest {
+  seq: number
+  requestId: string
+  method: string
+  path: string
+  operation: string
+  modelId?: string
+  headers: Record<string, string>
+  auth: { scheme: string; ok: boolean; verified: boolean; accessKeyId?: string; errorType?: string; message?: string }
+  body?: any
+  bodyBytes: number
+  response: { status: number; errorType?: string; scripted: boolean; framesSent: number; bytesSent: number; completed: boolean; clientDisconnected: boolean }
+  [key: string]: unknown
+}
+
+/** The running loopback Bedrock emulator. The credentials are its own test identity. */
+export declare class Emulator {
+  /** `http://127.0.0.1:PORT`: endpoint for both control plane and runtime. */
+  get url(): string
+  get port(): number
+  get region(): string
+  get accessKeyId(): string
+  get secretAccessKey(): string
+  get bearerToken(): string
+  requests(): EmulatorRequest[]
+  clearRequests(): void
+  /** Queues a script (docs/CONTRACTS.md) for a model id, `"*"`, or `"op:<Operation>"`. */
+  script(modelId: string, script: Record<string, any>): void
+  reset(): void
+  connections(): { total: number; open: number; closed: number; connections: Array<{ id: number; peer: string; openedAtMs: number; closedAtMs?: number; peerClosedAtMs?: number; requests: number }> }
+  catalogue(): { foundationModels: Array<Record<string, any>>; inferenceProfiles: Array<Record<string, any>> }
+  close(): Promise<void>
+}
+export type JsEmulator = Emulator
+
+export declare function startEmulator(options?: EmulatorOptions | null): Promise<Emulator>
+
+// ---------------------------------------------------------------------------------------
+// Low level
+// ---------------------------------------------------------------------------------------
+
+/** The native stream handle behind `converseStream` (op batches as JSON). */
+export declare class JsConverseStream {
+  nextBatch(): Promise<string>
+  nextBatchArray(): Promise<Array<any>>
+  abort(): void
+}
+
+/** Native start of a ConverseStream from `JSON.stringify`d arguments; use `converseStream`. */
+export declare function startConverseStream(model: string, context?: string | null, options?: string | null, prepared?: string | null): JsConverseStream
+
+/** Moves the structured fields of a native error onto it (done for every export already). */
+export declare function decorateError<T>(error: T): T
+
+/** Which binding artifact the loader loaded. */
+export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
