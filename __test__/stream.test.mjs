@@ -92,15 +92,18 @@ function comparable(events) {
 const INTENDED_DIFFERENCES = {
   // pi-ai drops `redactedContent`; we keep it (redacted: true, opaque data in
   // thinkingSignature, pi-ai's documented ThinkingContent shape) so it can be replayed.
+  // pi-ai's Anthropic provider shape: placeholder text, data in thinkingSignature.
   redactedReasoning(events, data) {
     for (const event of events) {
       const message = event.partial ?? event.message ?? event.error
       for (const block of message?.content ?? []) {
         if (block.type === 'thinking' && block.thinking === '' && event.type !== 'thinking_start') {
+          block.thinking = '[Reasoning redacted]'
           block.thinkingSignature = data
           block.redacted = true
         }
       }
+      if (event.type === 'thinking_end' && event.content === '') event.content = '[Reasoning redacted]'
     }
   },
 }
@@ -261,6 +264,7 @@ test('same events as pi-ai: redacted reasoning (kept by us, listed difference)',
   INTENDED_DIFFERENCES.redactedReasoning([{ message: pi.result }], data)
   assertSameTranscript(pi, ours, 'redacted reasoning')
   assert.equal(ours.result.content[0].redacted, true)
+  assert.equal(ours.result.content[0].thinking, '[Reasoning redacted]')
   assert.equal(ours.result.content[0].thinkingSignature, data)
 })
 

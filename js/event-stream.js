@@ -140,6 +140,8 @@ class AssistantMessageEventStream {
       }
       case OP.THINKING_REDACTED: {
         const block = content[op[1]]
+        // pi-ai's convention for redacted thinking (its Anthropic provider's placeholder).
+        if (!block.redacted && block.thinking === '') block.thinking = '[Reasoning redacted]'
         block.redacted = true
         block.thinkingSignature = (block.thinkingSignature || '') + op[2]
         break

@@ -85,9 +85,9 @@ pub enum Op {
     ThinkingDelta { content_index: usize, delta: String },
     /// Appends to `thinkingSignature`; no event (as pi-ai).
     ThinkingSignature { content_index: usize, signature: String },
-    /// DIFF: pi-ai drops `redactedContent`; we set `redacted: true` and append the
-    /// opaque data (base64) to `thinkingSignature`, the shape pi-ai's `ThinkingContent`
-    /// documents, so it can be replayed. No event.
+    /// DIFF: pi-ai drops `redactedContent`; we keep it as pi-ai's Anthropic provider
+    /// does (`redacted: true`, placeholder text "[Reasoning redacted]", the opaque base64
+    /// data appended to `thinkingSignature`) so it can be replayed. No event.
     ThinkingRedacted { content_index: usize, data: String },
     ThinkingEnd { content_index: usize },
     ToolCallStart { content_index: usize, block_index: Option<i64>, id: String, name: String },
