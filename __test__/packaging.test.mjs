@@ -1,0 +1,150 @@
+// The npm package as a user gets it: `npm pack` of this repository, staged the way
+// `napi prepublish` publishes it (the per-platform package, holding the .node binary,
+// as an optionalDependency), installed from the two tarballs into a fresh folder with
+// no network, then required, imported and run against the emulator from there.
+
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { startEmulator } from 'bedrock-native'
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
+const npmCli = process.platform === 'win32' ? 'npm.cmd' : 'npm'
+// napi-rs platform suffix of this host (the test runs where the addon was just built).
+const platformSuffix = process.platform === 'linux' && process.arch === 'x64' ? 'linux-x64-gnu' : null
+
+let work
+let emu
+let app
+
+function sh(command, args, cwd, extraEnv = {}) {
+  const result = spawnSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, npm_config_cache: path.join(work, 'npm-cache'), npm_config_update_notifier: 'false', ...extraEnv },
+  })
+  if (result.error) throw result.error
+  return result
+}
+
+function npm(args, cwd) {
+  const result = sh(npmCli, [...args, '--no-audit', '--no-fund', '--loglevel=error'], cwd)
+  assert.equal(result.status, 0, `npm ${args.join(' ')}\n${result.stdout}\n${result.stderr}`)
+  return result.stdout
+}
+
+/** `npm pack` of `dir` into `work`; returns the tarball's path. */
+function pack(dir) {
+  const out = JSON.parse(npm(['pack', '--json', '--pack-destination', work], dir))
+  return path.join(work, out[0].filename)
+}
+
+before(async () => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'bedrock-native-pack-'))
+  emu = await startEmulator()
+})
+
+after(async () => {
+  await emu?.close()
+  fs.rmSync(work, { recursive: true, force: true })
+})
+
+test('npm pack ships the loader, the JS, the types and no binary', () => {
+  const [listing] = JSON.parse(npm(['pack', '--dry-run', '--json'], root))
+  const files = listing.files.map((f) => f.path)
+  for (const needed of ['package.json', 'README.md', 'index.js', 'js/index.js', 'js/index.mjs', 'js/index.d.ts', 'js/cli.js', 'js/register.js']) {
+    assert.ok(files.includes(needed), `${needed} missing from the package: ${files.join(', ')}`)
+  }
+  assert.deepEqual(files.filter((f) => f.endsWith('.node') || f.startsWith('target/') || f.startsWith('crates/')), [])
+  assert.ok(listing.unpackedSize < 2_000_000, `unexpectedly large package: ${listing.unpackedSize} bytes`)
+})
+
+test('installed from the tarballs in a fresh folder, offline: require, import, stream, CLI', { skip: !platformSuffix && 'prebuilt package only staged for linux-x64-gnu' }, () => {
+  const binary = `${pkg.napi.binaryName}.${platformSuffix}.node`
+  assert.ok(fs.existsSync(path.join(root, binary)), `${binary} not built (npm test builds it first)`)
+
+  // The main package, as napi prepublish publishes it: optionalDependencies on every
+  // platform package at the same version.
+  const mainTarball = pack(root)
+  const staged = path.join(work, 'main')
+  fs.mkdirSync(staged)
+  assert.equal(sh('tar', ['-xzf', mainTarball, '-C', staged, '--strip-components=1'], work).status, 0)
+  const stagedJson = JSON.parse(fs.readFileSync(path.join(staged, 'package.json'), 'utf8'))
+  stagedJson.optionalDependencies = Object.fromEntries(
+    fs.readdirSync(path.join(root, 'npm')).map((suffix) => [`${pkg.name}-${suffix}`, pkg.version]),
+  )
+  fs.writeFileSync(path.join(staged, 'package.json'), JSON.stringify(stagedJson, null, 2))
+  const publishedMain = pack(staged)
+
+  // The platform package with the built binary in it.
+  const platformDir = path.join(work, 'platform')
+  fs.cpSync(path.join(root, 'npm', platformSuffix), platformDir, { recursive: true })
+  fs.copyFileSync(path.join(root, binary), path.join(platformDir, binary))
+  const platformTarball = pack(platformDir)
+
+  // A fresh project; only local tarballs, no registry.
+  app = path.join(work, 'app')
+  fs.mkdirSync(app)
+  fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }))
+  npm(['install', '--offline', '--ignore-scripts', publishedMain, platformTarball], app)
+
+  const installed = path.join(app, 'node_modules')
+  assert.equal(fs.existsSync(path.join(installed, 'bedrock-native', binary)), false, 'the main package must not carry the binary')
+  assert.ok(fs.existsSync(path.join(installed, `${pkg.name}-${platformSuffix}`, binary)))
+
+  const env = {
+    AWS_ACCESS_KEY_ID: emu.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: emu.secretAccessKey,
+    AWS_REGION: emu.region,
+    AWS_SESSION_TOKEN: '',
+    AWS_PROFILE: '',
+    AWS_BEARER_TOKEN_BEDROCK: '',
+    BEDROCK_URL: emu.url,
+    NODE_PATH: '',
+  }
+  const model = `{ id: 'amazon.nova-micro-v1:0', name: 'Nova Micro', api: 'bedrock-converse-stream', provider: 'amazon-bedrock',
+    baseUrl: process.env.BEDROCK_URL, reasoning: false, input: ['text'], contextWindow: 128000, maxTokens: 4096,
+    cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 } }`
+
+  fs.writeFileSync(
+    path.join(app, 'cjs.cjs'),
+    `const bedrock = require('bedrock-native');
+const where = require.resolve('bedrock-native');
+bedrock.complete(${model}, { messages: [{ role: 'user', content: 'packaged cjs', timestamp: 1 }] }).then((m) => {
+  console.log(JSON.stringify({ where, target: bedrock.__napiBindingTarget, stop: m.stopReason, text: m.content[0].text }))
+})
+`,
+  )
+  const cjs = sh(process.execPath, ['cjs.cjs'], app, env)
+  assert.equal(cjs.status, 0, cjs.stderr)
+  const cjsOut = JSON.parse(cjs.stdout)
+  assert.equal(cjsOut.where, path.join(fs.realpathSync(app), 'node_modules', 'bedrock-native', 'js', 'index.js'))
+  assert.equal(cjsOut.target, 'native')
+  assert.equal(cjsOut.stop, 'stop')
+  assert.match(cjsOut.text, /You said: packaged cjs/)
+
+  fs.writeFileSync(
+    path.join(app, 'esm.mjs'),
+    `import { converseStream } from 'bedrock-native'
+let text = ''
+for await (const e of converseStream(${model}, { messages: [{ role: 'user', content: 'packaged esm', timestamp: 1 }] })) {
+  if (e.type === 'text_delta') text += e.delta
+}
+console.log(text)
+`,
+  )
+  const esm = sh(process.execPath, ['esm.mjs'], app, env)
+  assert.equal(esm.status, 0, esm.stderr)
+  assert.match(esm.stdout, /You said: packaged esm/)
+
+  // The bin link a user runs as `npx bedrock-native`.
+  const cli = sh(path.join(installed, '.bin', 'bedrock-native'), ['--help'], app, env)
+  assert.equal(cli.status, 0, cli.stderr)
+  assert.match(cli.stdout, /^Usage: bedrock-native <command>/)
+})
