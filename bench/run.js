@@ -122,7 +122,23 @@ function prepareBinaries(buildTimes) {
   return {
     emulator: path.join(root, 'target', triple, 'release', exe('bedrock-emulator')),
     rustClient: path.join(rustTarget, 'release', exe('bench-rust-client')),
+    addon: releaseAddon(triple),
   }
+}
+
+/**
+ * The release addon, pinned: `napi build --release` copies it to the repository root,
+ * where any later debug build replaces it; a copy of cargo's own output, loaded through
+ * napi's NAPI_RS_NATIVE_LIBRARY_PATH, is the release build whatever happens there.
+ */
+function releaseAddon(triple) {
+  const names = { linux: 'libbedrock_native.so', darwin: 'libbedrock_native.dylib', win32: 'bedrock_native.dll' }
+  const built = path.join(root, 'target', triple, 'release', names[process.platform] ?? names.linux)
+  if (!fs.existsSync(built)) throw new Error(`release addon missing: ${built} (run \`npm run bench\`, which builds it)`)
+  const copy = path.join(root, 'target', 'bench-addon', 'bedrock-native.node')
+  fs.mkdirSync(path.dirname(copy), { recursive: true })
+  fs.copyFileSync(built, copy)
+  return copy
 }
 
 function wanted(client) {
@@ -189,8 +205,10 @@ async function prepareEmulator(emu, keys) {
 // ---------------------------------------------------------------------------------------
 // Running one client process
 
-function clientEnv() {
+function clientEnv(binaries) {
   const env = { ...process.env }
+  if (binaries.addon) env.NAPI_RS_NATIVE_LIBRARY_PATH = binaries.addon
+  else delete env.NAPI_RS_NATIVE_LIBRARY_PATH
   for (const name of ['AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_BEARER_TOKEN_BEDROCK', 'AWS_SESSION_TOKEN', 'AWS_BEDROCK_SKIP_AUTH', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy', 'NODE_OPTIONS']) {
     delete env[name]
   }
@@ -219,7 +237,7 @@ function runClient(client, binaries, workload, params, timeoutMs) {
   const [command, args] = clientCommand(client, binaries, workload, params)
   return new Promise((resolve, reject) => {
     const t0 = performance.now()
-    const child = spawn(command, args, { cwd: root, env: clientEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(command, args, { cwd: root, env: clientEnv(binaries), stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     let err = ''
     let firstEventWallMs = null
@@ -442,6 +460,7 @@ async function main() {
   for (const w of opts.only ?? []) if (!WORKLOADS[w]) usage(`unknown workload ${w}`)
 
   // W5 needs discoverModels in the addon; say so instead of failing the run.
+  if (binaries.addon) process.env.NAPI_RS_NATIVE_LIBRARY_PATH = binaries.addon
   const native = (() => {
     try {
       return require('../index.js')
