@@ -8,7 +8,9 @@
 //   emulator [--port 4599] [--host 127.0.0.1]
 //
 // Every command takes --region and --endpoint-url. Exit codes: 0 ok, 1 the operation
-// failed (AWS said no, network, stream error), 2 bad usage.
+// failed (AWS said no, network, stream error), 2 bad usage, 130 interrupted (Ctrl+C).
+// DEBUG=bedrock-native (or BEDROCK_NATIVE_LOG=debug) logs requests, timings and errors
+// to stderr.
 
 const { painter, modelRows, renderTable, MODEL_COLUMNS } = require('./format.js')
 
@@ -33,6 +35,10 @@ Options for every command:
   --endpoint-url URL   Send requests to URL instead of AWS (a VPC endpoint, a proxy, the emulator)
   --profile NAME       AWS shared-config profile
   -h, --help           Show this help
+  -v, --version        Show the version
+
+Exit status: 0 ok, 1 the operation failed, 2 bad usage, 130 interrupted.
+Colour only on a terminal, never with NO_COLOR. DEBUG=bedrock-native logs to stderr.
 `
 
 class UsageError extends Error {}
@@ -50,7 +56,7 @@ const FLAGS_WITH_VALUES = new Set([
   '--port',
   '--host',
 ])
-const BOOLEAN_FLAGS = new Set(['--json', '--plain', '-h', '--help'])
+const BOOLEAN_FLAGS = new Set(['--json', '--plain', '-h', '--help', '-v', '--version'])
 
 function parseArgs(argv) {
   const positional = []
@@ -144,14 +150,18 @@ async function chat(bedrock, positional, flags) {
   const paint = painter(process.stdout)
 
   // The discovered entry carries the model's limits and capabilities; fall back to a
-  // plain entry for ids discovery does not list (application profiles, new models).
+  // plain entry for ids discovery does not list (application profiles, new models) or
+  // when listing is not allowed (a chat-only IAM policy).
   let known
+  const spinDiscovery = spinner('Looking up the model…')
   try {
-    const result = await bedrock.discoverModels(options)
+    const result = await bedrock.discoverModels({ ...options, mode: 'advisory' })
     const models = Array.isArray(result) ? result : result.models
     known = models.find((m) => m.id === modelRef)
   } catch {
     known = undefined
+  } finally {
+    spinDiscovery.stop()
   }
   const model = {
     id: modelRef,
@@ -175,7 +185,11 @@ async function chat(bedrock, positional, flags) {
   }
 
   const controller = new AbortController()
-  process.once('SIGINT', () => controller.abort())
+  let interrupted = false
+  process.once('SIGINT', () => {
+    interrupted = true
+    controller.abort()
+  })
   streamOptions.signal = controller.signal
 
   const context = { messages: [{ role: 'user', content: prompt, timestamp: Date.now() }] }
@@ -207,16 +221,24 @@ async function chat(bedrock, positional, flags) {
         process.stdout.write(`\n${paint.dim(`[${event.reason} · in ${u.input ?? 0} · out ${u.output ?? 0}${u.cacheRead ? ` · cache read ${u.cacheRead}` : ''}${u.cacheWrite ? ` · cache write ${u.cacheWrite}` : ''}]`)}\n`)
       } else if (event.type === 'error') {
         stopSpin()
-        failed = event.error
+        failed = { errorMessage: event.error.errorMessage, code: event.code, requestId: event.requestId }
       }
     }
   } finally {
     stopSpin()
   }
-  if (failed) {
-    const code = failed.code ? `[${failed.code}] ` : ''
-    throw Object.assign(new Error(`${code}${failed.errorMessage || 'the stream failed'}`), { reported: true })
+  if (interrupted) {
+    process.stdout.write('\n')
+    return 130
   }
+  if (failed) {
+    throw Object.assign(new Error(failed.errorMessage || 'the stream failed'), {
+      code: failed.code,
+      requestId: failed.requestId,
+      region: options.region,
+    })
+  }
+  return 0
 }
 
 async function auth(bedrock, flags) {
@@ -234,7 +256,8 @@ async function auth(bedrock, flags) {
     ['Credentials', probe.available ? `found (${probe.source})` : 'none found'],
     ['Region', probe.region ?? '-'],
   ]
-  if (probe.expiresAt) lines.push(['Expires', String(probe.expiresAt)])
+  const expiresAtMs = probe.expiresAtMs ?? probe.expiresAt
+  if (expiresAtMs != null) lines.push(['Expires', formatExpiry(expiresAtMs)])
   if (probe.detail) lines.push(['Detail', probe.detail])
   const width = Math.max(...lines.map(([k]) => k.length))
   for (const [k, v] of lines) process.stdout.write(`${k.padEnd(width)}  ${v}\n`)
@@ -269,19 +292,66 @@ async function emulator(bedrock, flags) {
   await emu.close()
 }
 
+/** "2026-11-23T01:00:00.000Z (in 42 min)" for an expiry in ms since the epoch. */
+function formatExpiry(ms) {
+  const at = new Date(Number(ms))
+  if (Number.isNaN(at.getTime())) return String(ms)
+  const minutes = Math.round((at.getTime() - Date.now()) / 60000)
+  const relative = minutes >= 0 ? `in ${minutes} min` : `expired ${-minutes} min ago`
+  return `${at.toISOString()} (${relative})`
+}
+
+/** What a shell user can do about a failure, by error code. */
+function hintFor(error) {
+  switch (error.code) {
+    case 'NoCredentials':
+      return 'no AWS credentials found: export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, set AWS_PROFILE (after `aws sso login` for SSO) or AWS_BEARER_TOKEN_BEDROCK; `bedrock-native auth` shows what is found'
+    case 'ExpiredTokenException':
+      return 'the credentials have expired: refresh them (e.g. `aws sso login`) and try again'
+    case 'UnrecognizedClientException':
+    case 'InvalidSignatureException':
+      return 'AWS rejected these credentials: check the access key, secret and profile (`bedrock-native auth`) and the system clock'
+    case 'AccessDeniedException':
+    case 'AccessDenied':
+      return 'the identity lacks a permission: chat needs bedrock:InvokeModelWithResponseStream, models list needs bedrock:ListFoundationModels and bedrock:ListInferenceProfiles; model access must be enabled in the Bedrock console'
+    case 'ResourceNotFoundException':
+    case 'ValidationException':
+      return `check the model id with \`bedrock-native models list\`${error.region ? ` --region ${error.region}` : ''}; some models are only callable through an inference profile id (us./eu./apac./global. prefix)`
+    case 'ThrottlingException':
+    case 'ServiceQuotaExceededException':
+      return 'Bedrock is throttling this account: wait a moment and try again, or use a cross-region inference profile'
+    case 'Network':
+      return 'could not reach Bedrock: check --endpoint-url/--region, the network and any proxy'
+    case 'Timeout':
+      return 'no answer in time: check the network or try again'
+    case 'ConfigSyntax':
+    case 'ConfigType':
+    case 'ConfigNotFound':
+      return 'fix the OpenClaw config file at the place named above'
+    default:
+      return undefined
+  }
+}
+
 async function main(argv) {
   const { positional, flags } = parseArgs(argv)
-  if (flags['-h'] || flags['--help'] || positional.length === 0) {
-    process.stdout.write(USAGE)
-    return positional.length === 0 && !flags['-h'] && !flags['--help'] ? 2 : 0
+  if (flags['-v'] || flags['--version']) {
+    process.stdout.write(`${require('../package.json').version}\n`)
+    return 0
   }
+  if (flags['-h'] || flags['--help']) {
+    process.stdout.write(USAGE)
+    return 0
+  }
+  if (positional.length === 0) throw new UsageError('no command given')
   const bedrock = require('./index.js')
   const [command, ...rest] = positional
   if (command === 'models') {
     if (rest[0] !== 'list') throw new UsageError(`unknown models subcommand ${rest[0] ?? '(none)'}; try: models list`)
     await modelsList(bedrock, flags)
   } else if (command === 'chat') {
-    await chat(bedrock, rest, flags)
+    const code = await chat(bedrock, rest, flags)
+    if (code !== 0) return code
   } else if (command === 'auth') {
     await auth(bedrock, flags)
   } else if (command === 'emulator') {
@@ -297,11 +367,14 @@ main(process.argv.slice(2)).then(
   (error) => {
     const paint = painter(process.stderr)
     if (error instanceof UsageError) {
-      process.stderr.write(`${paint.red('error:')} ${error.message}\n\n${USAGE}`)
+      process.stderr.write(`${paint.red('error:')} ${error.message}\nRun 'bedrock-native --help' for usage.\n`)
       process.exit(2)
     }
-    const code = error.code && !error.reported ? `[${error.code}] ` : ''
-    process.stderr.write(`${paint.red('error:')} ${code}${error.message}\n`)
+    const code = error.code ? `[${error.code}] ` : ''
+    const requestId = error.requestId ? ` (request id ${error.requestId})` : ''
+    process.stderr.write(`${paint.red('error:')} ${code}${error.message}${requestId}\n`)
+    const hint = hintFor(error)
+    if (hint) process.stderr.write(`${paint.dim(`hint: ${hint}`)}\n`)
     process.exit(1)
   },
 )

@@ -19,4 +19,6 @@ const register = require('./register.js')
 for (const [name, value] of Object.entries(register)) api[name] = value
 
 api.decorateError = decorateError
+// DEBUG=bedrock-native / BEDROCK_NATIVE_LOG=debug: log streams and calls (js/log.js).
+require('./log.js').instrument(api)
 module.exports = api

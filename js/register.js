@@ -83,7 +83,10 @@ function registerBedrockNative(registry, { sourceId = SOURCE_ID } = {}) {
     error.code = 'InvalidArgument'
     throw error
   }
-  const provider = { api: API, stream: converseStream, streamSimple: converseStreamSimple }
+  // The public entry's functions (with logging when DEBUG asks for it); loaded here, not
+  // at the top, because js/index.js itself requires this file.
+  const api = require('./index.js')
+  const provider = { api: API, stream: api.converseStream, streamSimple: api.converseStreamSimple }
   register(provider, sourceId)
   return provider
 }
