@@ -176,6 +176,8 @@ async function chat(bedrock, positional, flags) {
     provider: 'amazon-bedrock',
   }
   if (options.endpoint) model.baseUrl = options.endpoint
+  // Asking for reasoning on a model discovery does not know is taken as knowing better.
+  if (flags['--reasoning'] && !known) model.reasoning = true
   const streamOptions = { region: options.region, profile: options.profile }
   if (flags['--reasoning']) streamOptions.reasoning = flags['--reasoning']
   if (flags['--max-tokens']) {
@@ -285,11 +287,16 @@ async function emulator(bedrock, flags) {
       '',
     ].join('\n'),
   )
+  // The server runs on the addon's own threads, which do not keep Node's event loop
+  // alive: a timer does, until a signal arrives.
+  const keepAlive = setInterval(() => {}, 1 << 30)
   await new Promise((resolve) => {
     process.once('SIGINT', resolve)
     process.once('SIGTERM', resolve)
   })
+  clearInterval(keepAlive)
   await emu.close()
+  process.stdout.write('Bedrock emulator stopped\n')
 }
 
 /** "2026-11-23T01:00:00.000Z (in 42 min)" for an expiry in ms since the epoch. */
