@@ -242,7 +242,9 @@ test('auth names the credential source and region; exit 1 when none is found', {
   const found = cli(['auth'])
   assert.equal(found.status, 0, found.stderr)
   assert.match(found.stdout, /^Env marker\s+env: AWS_ACCESS_KEY_ID \+ AWS_SECRET_ACCESS_KEY$/m)
-  assert.match(found.stdout, /^Credentials\s+found \(env\)$/m)
+  assert.match(found.stdout, /^Mode\s+SigV4 \(AWS credentials\)$/m)
+  assert.match(found.stdout, /^Credentials\s+found \(env — environment variables\)$/m)
+  noEscapes(found.stdout)
   assert.match(found.stdout, new RegExp(`^Region\\s+${emu.region}`, 'm'))
   assert.ok(!found.stdout.includes(emu.secretAccessKey) && !found.stdout.includes(emu.accessKeyId))
 

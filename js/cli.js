@@ -243,6 +243,18 @@ async function chat(bedrock, positional, flags) {
   return 0
 }
 
+// What each credential source of the AWS default chain is, in a user's words.
+const SOURCE_NAMES = {
+  env: 'environment variables',
+  profile: 'shared config/credentials file',
+  sso: 'IAM Identity Center (SSO) session',
+  process: 'credential_process',
+  'assume-role': 'assumed role from a profile',
+  'web-identity': 'web identity token (EKS/IRSA)',
+  ecs: 'container credentials (ECS/EKS Pod Identity)',
+  imds: 'EC2 instance role (IMDSv2)',
+}
+
 async function auth(bedrock, flags) {
   const marker = bedrock.detectAuthMarker()
   const options = commonOptions(flags)
@@ -253,13 +265,16 @@ async function auth(bedrock, flags) {
   } finally {
     spin.stop()
   }
+  const paint = painter(process.stdout)
+  const source = probe.source ? `${probe.source}${SOURCE_NAMES[probe.source] ? ` — ${SOURCE_NAMES[probe.source]}` : ''}` : ''
   const lines = [
     ['Env marker', marker.label],
-    ['Credentials', probe.available ? `found (${probe.source})` : 'none found'],
-    ['Region', probe.region ?? '-'],
+    ['Mode', marker.mode === 'bearer' ? 'bearer token (Bedrock API key)' : 'SigV4 (AWS credentials)'],
+    ['Credentials', probe.available ? paint.green(`found (${source})`) : paint.red('none found')],
+    ['Region', probe.region ? `${probe.region}${probe.regionSource ? ` (${probe.regionSource})` : ''}` : '-'],
   ]
-  const expiresAtMs = probe.expiresAtMs ?? probe.expiresAt
-  if (expiresAtMs != null) lines.push(['Expires', formatExpiry(expiresAtMs)])
+  if (probe.expiresAt != null) lines.push(['Expires', formatExpiry(probe.expiresAt)])
+  if (!probe.available && Array.isArray(probe.tried) && probe.tried.length) lines.push(['Tried', probe.tried.join(', ')])
   if (probe.detail) lines.push(['Detail', probe.detail])
   const width = Math.max(...lines.map(([k]) => k.length))
   for (const [k, v] of lines) process.stdout.write(`${k.padEnd(width)}  ${v}\n`)
@@ -299,10 +314,10 @@ async function emulator(bedrock, flags) {
   process.stdout.write('Bedrock emulator stopped\n')
 }
 
-/** "2026-11-23T01:00:00.000Z (in 42 min)" for an expiry in ms since the epoch. */
-function formatExpiry(ms) {
-  const at = new Date(Number(ms))
-  if (Number.isNaN(at.getTime())) return String(ms)
+/** "2026-11-23T01:00:00.000Z (in 42 min)" for an expiry (ISO 8601 text or ms since the epoch). */
+function formatExpiry(value) {
+  const at = new Date(value)
+  if (Number.isNaN(at.getTime())) return String(value)
   const minutes = Math.round((at.getTime() - Date.now()) / 60000)
   const relative = minutes >= 0 ? `in ${minutes} min` : `expired ${-minutes} min ago`
   return `${at.toISOString()} (${relative})`
