@@ -9,6 +9,7 @@
 //! - [`request`]: pi-ai `Context` -> Converse request body.
 //! - [`stream`]: ConverseStream transport, retries, timeouts, pi-ai event mapping.
 //! - [`error`]: the one error type, with a stable code per kind.
+//! - [`log`]: `DEBUG=bedrock-native` / `BEDROCK_NATIVE_LOG=debug` stderr logging.
 
 pub mod config;
 pub mod credentials;
@@ -16,6 +17,7 @@ pub mod discovery;
 pub mod error;
 pub mod eventstream;
 pub mod known_models;
+pub mod log;
 pub mod region;
 pub mod request;
 pub mod stream;
