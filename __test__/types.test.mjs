@@ -69,7 +69,9 @@ import {
   converseStream, converseStreamSimple, complete, converseStreamRaw, registerBedrockNative,
   buildConverseRequest, startEmulator, BEDROCK_API,
   type BedrockNativeError, type ErrorCode, type AssistantMessageEvent, type BedrockStreamOptions,
-  type AssistantMessageErrorEvent,
+  type AssistantMessageErrorEvent, type AuthMarker, type ProbeCredentialsResult, type BedrockSettings,
+  type BedrockProvider, type DiscoveryResult, type DiscoveredModel,
+  detectAuthMarker, probeCredentials, loadConfig, resolveBedrockProvider, discoverModels, discoverModelsDetailed, clearDiscoveryCache,
 } from 'bedrock-native'
 import {
   registerApiProvider, stream, type StreamFunction, type Model, type Context, type BedrockOptions,
@@ -127,6 +129,19 @@ export async function emulator(): Promise<string> {
   const seen: number = emu.requests().length
   await emu.close()
   return url + seen
+}
+
+export async function gatewayStartup(): Promise<Model<'bedrock-converse-stream'>[]> {
+  const marker: AuthMarker = detectAuthMarker()
+  const probe: ProbeCredentialsResult = await probeCredentials({ timeoutMs: 2000 })
+  const settings: BedrockSettings = loadConfig()
+  const provider: BedrockProvider | null = await resolveBedrockProvider({ mode: 'advisory', probeTimeoutMs: 1000 })
+  const detailed: DiscoveryResult = await discoverModelsDetailed({ region: settings.region, providerFilter: settings.discovery.providerFilter })
+  const found: DiscoveredModel[] = await discoverModels({ refreshInterval: settings.discovery.refreshInterval, mode: 'strict' })
+  clearDiscoveryCache()
+  const source: string = \`\${marker.label} \${probe.source ?? 'none'} \${probe.expiresAt ?? ''} \${provider?.enabledBy ?? 'off'} \${detailed.warnings.map((w) => w.code).join()}\`
+  // A discovered entry plus api/provider/baseUrl is a pi-ai Model.
+  return found.map((m) => ({ ...m, api: 'bedrock-converse-stream' as const, provider: 'amazon-bedrock', baseUrl: source }))
 }
 
 const options: BedrockStreamOptions = { onPayload: (payload) => payload, signal: AbortSignal.timeout(1000) }

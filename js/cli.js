@@ -121,7 +121,9 @@ async function modelsList(bedrock, flags) {
   if (provider === 'amazon-bedrock') {
     const spin = spinner('Discovering Bedrock models…')
     try {
-      const result = await bedrock.discoverModels(options)
+      // The detailed form says what failed when the list is partial (advisory mode).
+      const discover = bedrock.discoverModelsDetailed ?? bedrock.discoverModels
+      const result = await discover(options)
       models = Array.isArray(result) ? result : result.models
       warnings = (!Array.isArray(result) && result.warnings) || []
     } finally {
@@ -137,7 +139,11 @@ async function modelsList(bedrock, flags) {
   } else {
     process.stdout.write(`${renderTable(modelRows(models, { provider }), MODEL_COLUMNS)}\n`)
   }
-  for (const w of warnings) process.stderr.write(`warning: ${typeof w === 'string' ? w : w.message}\n`)
+  const paint = painter(process.stderr)
+  for (const w of warnings) {
+    const text = typeof w === 'string' ? w : `${w.operation ? `${w.operation}: ` : ''}${w.code ? `[${w.code}] ` : ''}${w.message}`
+    process.stderr.write(`${paint.yellow('warning:')} ${text}\n`)
+  }
 }
 
 async function chat(bedrock, positional, flags) {

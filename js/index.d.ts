@@ -390,6 +390,211 @@ export declare function buildConverseRequest(model: Model<Api>, context: Context
 export declare function buildSimpleConverseRequest(model: Model<Api>, context: Context, options?: BedrockSimpleStreamOptions | null): ConverseRequest
 
 // ---------------------------------------------------------------------------------------
+// Credentials
+// ---------------------------------------------------------------------------------------
+
+/** Which env marker OpenClaw would see (the variable's name, never its value). */
+export interface AuthMarker {
+  /** `AWS_BEARER_TOKEN_BEDROCK`, `AWS_ACCESS_KEY_ID`, `AWS_PROFILE`, or null/undefined. */
+  marker?: string | null
+  /** OpenClaw's label, e.g. `env: AWS_PROFILE` or `aws-sdk default chain`. */
+  label: string
+  /** `bearer` or `aws-sdk`. */
+  mode: 'bearer' | 'aws-sdk' | (string & {})
+}
+
+export interface ProbeCredentialsOptions {
+  region?: string
+  profile?: string
+  /** Whole-probe bound in ms (default 2000). */
+  timeoutMs?: number
+  /** The environment the AWS chain sees instead of `process.env`. */
+  env?: Record<string, string>
+}
+
+export type CredentialSource = 'env' | 'profile' | 'sso' | 'process' | 'assume-role' | 'web-identity' | 'ecs' | 'imds' | (string & {})
+export type RegionSource = 'config' | 'baseUrl' | 'env: AWS_REGION' | 'env: AWS_DEFAULT_REGION' | 'profile' | 'default' | (string & {})
+
+export interface ProbeCredentialsResult {
+  available: boolean
+  /** Which source of the AWS default chain answered (`imds` = EC2 instance role). */
+  source?: CredentialSource | null
+  /** Expiry of temporary credentials, ISO 8601. */
+  expiresAt?: string | null
+  region: string
+  regionSource: RegionSource
+  /** What happened, in words (never a secret). */
+  detail: string
+  /** Sources tried, in order. */
+  tried: string[]
+}
+
+/** Env markers in OpenClaw's order; sync, no I/O. `env` defaults to `process.env`. */
+export declare function detectAuthMarker(env?: Record<string, string> | null): AuthMarker
+/** The real AWS default credential chain within a timeout; never rejects for "none found". */
+export declare function probeCredentials(options?: ProbeCredentialsOptions | null): Promise<ProbeCredentialsResult>
+
+// ---------------------------------------------------------------------------------------
+// Configuration
+// ---------------------------------------------------------------------------------------
+
+export interface LoadConfigOptions {
+  /** Config file to read (must exist). Default: OPENCLAW_CONFIG_PATH, then
+   *  OPENCLAW_STATE_DIR/openclaw.json, then ~/.openclaw/openclaw.json. */
+  path?: string
+  env?: Record<string, string>
+}
+
+export interface DiscoverySettings {
+  /** null = auto (on when credentials are found). */
+  enabled?: boolean | null
+  region?: string | null
+  providerFilter: string[]
+  /** Seconds; 0 = no caching. */
+  refreshInterval: number
+  defaultContextWindow: number
+  defaultMaxTokens: number
+  cacheFile?: string | null
+}
+
+export interface GuardrailSettings {
+  guardrailIdentifier: string
+  guardrailVersion: string
+  streamProcessingMode?: 'sync' | 'async' | null
+  trace?: 'enabled' | 'disabled' | 'enabled_full' | null
+}
+
+export interface BedrockSettings {
+  /** The file read, or null when no config file exists. */
+  file?: string | null
+  region: string
+  regionSource: RegionSource
+  discovery: DiscoverySettings
+  guardrail?: GuardrailSettings | null
+  /** `models.providers["amazon-bedrock"]` as written. */
+  provider?: Record<string, unknown> | null
+  /** `plugins.entries["amazon-bedrock"].config` as written (unknown keys kept). */
+  pluginConfig?: Record<string, unknown> | null
+}
+
+/** Reads OpenClaw's config (JSON5). Throws `ConfigSyntax` (`location`), `ConfigType`
+ *  (`keyPath`) or `ConfigNotFound`. */
+export declare function loadConfig(options?: LoadConfigOptions | null): BedrockSettings
+
+// ---------------------------------------------------------------------------------------
+// Model discovery
+// ---------------------------------------------------------------------------------------
+
+export interface DiscoverModelsOptions {
+  /** Default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region, us-east-1. */
+  region?: string
+  /** Provider names or id prefixes (`anthropic`, `Mistral AI`, `mistral`), any case. */
+  providerFilter?: string[]
+  /** Cache TTL in seconds (default 3600; 0 = always call AWS). */
+  refreshInterval?: number
+  /** For models the built-in table does not know (default 32000). */
+  defaultContextWindow?: number
+  /** For models the built-in table does not know (default 4096). */
+  defaultMaxTokens?: number
+  /** Control-plane endpoint (VPC endpoint, proxy, emulator). */
+  endpoint?: string
+  /** Bedrock API key; default AWS_BEARER_TOKEN_BEDROCK; else SigV4 with the default chain. */
+  bearerToken?: string
+  profile?: string
+  /** `advisory` (default): failures are reported in the result. `strict`: they reject. */
+  mode?: 'advisory' | 'strict'
+  /** JSON file shared by processes on this host (no credentials in it). */
+  cacheFile?: string
+  env?: Record<string, string>
+  /** Bound on each API call, ms (default 30000). */
+  timeoutMs?: number
+}
+
+export interface ModelCost {
+  input: number
+  output: number
+  cacheRead: number
+  cacheWrite: number
+}
+
+/** The gateway's model shape (add `api`, `provider`, `baseUrl` for a pi-ai `Model`). */
+export interface DiscoveredModel {
+  id: string
+  name: string
+  reasoning: boolean
+  input: Array<'text' | 'image'>
+  cost: ModelCost
+  contextWindow: number
+  maxTokens: number
+}
+
+/** A failure that did not stop discovery (advisory mode). */
+export interface DiscoveryWarning {
+  /** `ListFoundationModels` or `ListInferenceProfiles`. */
+  operation: string
+  code: ErrorCode
+  message: string
+  httpStatus?: number | null
+}
+
+export interface DiscoveryResult {
+  models: DiscoveredModel[]
+  region: string
+  /** Served from the in-process cache or the cache file. */
+  fromCache: boolean
+  /** A refresh failed and this is the last good list. */
+  stale: boolean
+  /** Some call failed (see `warnings`). */
+  partial: boolean
+  warnings: DiscoveryWarning[]
+  /** When the list was fetched from AWS (ms since epoch; 0 when nothing was fetched). */
+  fetchedAt: number
+}
+
+/** The model list (ListFoundationModels + every page of ListInferenceProfiles), cached. */
+export declare function discoverModels(options?: DiscoverModelsOptions | null): Promise<DiscoveredModel[]>
+/** The model list plus where it came from and what failed. */
+export declare function discoverModelsDetailed(options?: DiscoverModelsOptions | null): Promise<DiscoveryResult>
+/** Forgets the in-process discovery cache (a cache file is left alone). */
+export declare function clearDiscoveryCache(): void
+
+export interface ResolveBedrockProviderOptions {
+  /** An OpenClaw config object already in memory (else the file is loaded). */
+  config?: Record<string, unknown>
+  /** Config file to load (see `loadConfig`). */
+  path?: string
+  env?: Record<string, string>
+  endpoint?: string
+  bearerToken?: string
+  profile?: string
+  mode?: 'advisory' | 'strict'
+  /** Bound for the credential probe in auto mode, ms (default 2000). */
+  probeTimeoutMs?: number
+}
+
+/** What the gateway registers as its `amazon-bedrock` provider. */
+export interface BedrockProvider {
+  baseUrl: string
+  api: 'bedrock-converse-stream'
+  auth: 'aws-sdk'
+  /** Explicit models as written, or the discovered ones. */
+  models: Array<DiscoveredModel | Record<string, unknown>>
+  modelsSource: 'explicit' | 'discovered'
+  /** `config`, `bearerToken`, an env-marker label, or `probe: <source>` (e.g. `probe: imds`). */
+  enabledBy: string
+  discovery?: {
+    fromCache: boolean
+    stale: boolean
+    partial: boolean
+    warnings: Array<{ operation: string; message: string; code: ErrorCode; retryable: boolean; httpStatus?: number; requestId?: string }>
+  } | null
+}
+
+/** The provider entry for the gateway, or null when discovery is off (or auto and no
+ *  credentials are found by env marker or probe) or nothing is found. */
+export declare function resolveBedrockProvider(options?: ResolveBedrockProviderOptions | null): Promise<BedrockProvider | null>
+
+// ---------------------------------------------------------------------------------------
 // pi-ai registry drop-in
 // ---------------------------------------------------------------------------------------
 

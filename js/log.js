@@ -136,13 +136,21 @@ function instrument(api) {
     const stream = api.converseStream
     api.complete = async (model, context, options) => stream(model, context, options).result()
   }
-  if (typeof api.discoverModels === 'function') {
-    api.discoverModels = traceCall('discoverModels', api.discoverModels, (r) => ({
+  for (const name of ['discoverModels', 'discoverModelsDetailed']) {
+    if (typeof api[name] !== 'function') continue
+    api[name] = traceCall(name, api[name], (r) => ({
       models: Array.isArray(r) ? r.length : r?.models?.length,
       region: r?.region,
       fromCache: r?.fromCache,
       stale: r?.stale || undefined,
       warnings: r?.warnings?.length || undefined,
+    }))
+  }
+  if (typeof api.resolveBedrockProvider === 'function') {
+    api.resolveBedrockProvider = traceCall('resolveBedrockProvider', api.resolveBedrockProvider, (r) => ({
+      enabledBy: r?.enabledBy ?? 'off',
+      models: r?.models?.length,
+      modelsSource: r?.modelsSource,
     }))
   }
   if (typeof api.probeCredentials === 'function') {
