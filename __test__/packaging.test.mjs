@@ -1,7 +1,8 @@
 // The npm package as a user gets it: `npm pack` of this repository, staged the way
 // `napi prepublish` publishes it (the per-platform package, holding the .node binary,
 // as an optionalDependency), installed from the two tarballs into a fresh folder with
-// no network, then required, imported and run against the emulator from there.
+// no network, then required, imported and run against the emulator from there; and
+// without the platform package, the loader's fallback to a locally built binary.
 
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
@@ -147,4 +148,23 @@ console.log(text)
   const cli = sh(path.join(installed, '.bin', 'bedrock-native'), ['--help'], app, env)
   assert.equal(cli.status, 0, cli.stderr)
   assert.match(cli.stdout, /^Usage: bedrock-native <command>/)
+
+  // No prebuilt package for the platform: loading fails saying so, and a binary built
+  // from source placed next to the loader (or named by NAPI_RS_NATIVE_LIBRARY_PATH) is used.
+  const bare = path.join(work, 'bare')
+  fs.mkdirSync(bare)
+  fs.writeFileSync(path.join(bare, 'package.json'), JSON.stringify({ name: 'bare', version: '1.0.0', private: true }))
+  npm(['install', '--offline', '--ignore-scripts', '--omit=optional', publishedMain], bare)
+  assert.equal(fs.existsSync(path.join(bare, 'node_modules', `${pkg.name}-${platformSuffix}`)), false)
+  const probe = `const b = require('bedrock-native'); console.log(typeof b.converseStream, b.__napiBindingTarget)`
+  const missing = sh(process.execPath, ['-e', probe], bare, env)
+  assert.notEqual(missing.status, 0)
+  assert.match(missing.stderr, /Cannot find native binding/)
+  const viaPath = sh(process.execPath, ['-e', probe], bare, { ...env, NAPI_RS_NATIVE_LIBRARY_PATH: path.join(root, binary) })
+  assert.equal(viaPath.status, 0, viaPath.stderr)
+  assert.equal(viaPath.stdout.trim(), 'function native')
+  fs.copyFileSync(path.join(root, binary), path.join(bare, 'node_modules', 'bedrock-native', binary))
+  const local = sh(process.execPath, ['-e', probe], bare, env)
+  assert.equal(local.status, 0, local.stderr)
+  assert.equal(local.stdout.trim(), 'function native')
 })
