@@ -105,7 +105,7 @@ async function discovery(discover, params) {
   }
   const wallMs = performance.now() - t0
   return {
-    models: first.models?.length ?? null,
+    models: Array.isArray(first) ? first.length : (first.models?.length ?? null),
     iterations,
     wallMs,
     cpuMs: cpuMs(cpu0),
