@@ -77,3 +77,43 @@ test('the bearer token never appears in errors', () => {
     (error) => !error.message.includes(secret) && error.code === 'InvalidArgument',
   )
 })
+
+test('redacted reasoning received from Bedrock is replayed as redactedContent on the next turn', async (t) => {
+  const addon = require('../js/index.js')
+  if (typeof addon.startEmulator !== 'function') return t.skip('startEmulator is not in this build')
+  const emu = await addon.startEmulator()
+  t.after(() => emu.close())
+  const redacted = Buffer.from('opaque redacted reasoning bytes').toString('base64')
+  const m = { ...model, api: 'bedrock-converse-stream', provider: 'amazon-bedrock', baseUrl: emu.url, maxTokens: 64000, contextWindow: 200000 }
+  emu.script(m.id, {
+    frames: [
+      { event: 'messageStart', data: { role: 'assistant' } },
+      { event: 'contentBlockDelta', data: { contentBlockIndex: 0, delta: { reasoningContent: { redactedContent: redacted } } } },
+      { event: 'contentBlockStop', data: { contentBlockIndex: 0 } },
+      { event: 'contentBlockDelta', data: { contentBlockIndex: 1, delta: { text: 'Done.' } } },
+      { event: 'contentBlockStop', data: { contentBlockIndex: 1 } },
+      { event: 'messageStop', data: { stopReason: 'end_turn' } },
+      { event: 'metadata', data: { usage: { inputTokens: 5, outputTokens: 2, totalTokens: 7 }, metrics: { latencyMs: 1 } } },
+    ],
+  })
+  const env = { AWS_ACCESS_KEY_ID: emu.accessKeyId, AWS_SECRET_ACCESS_KEY: emu.secretAccessKey, AWS_REGION: emu.region }
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]))
+  Object.assign(process.env, env)
+  t.after(() => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
+    }
+  })
+  const first = await addon.complete(m, context, { reasoning: 'low' })
+  assert.equal(first.stopReason, 'stop', first.errorMessage)
+  const thinking = first.content.find((b) => b.type === 'thinking')
+  assert.equal(thinking?.redacted, true)
+
+  emu.clearRequests()
+  const history = { messages: [...context.messages, first, { role: 'user', content: 'and then?', timestamp: 2 }] }
+  await addon.complete(m, history, { reasoning: 'low' })
+  const [sent] = emu.requests().filter((r) => r.path.endsWith('/converse-stream'))
+  assert.deepEqual(sent.body.messages[1].content, [{ reasoningContent: { redactedContent: redacted } }, { text: 'Done.' }])
+  assert.deepEqual(build(m, history, { reasoning: 'low' }).body, sent.body)
+})
