@@ -500,3 +500,17 @@ fn simple_options_grow_max_tokens_by_the_thinking_budget_for_budget_claude() {
     assert_eq!(simple(&model(OPUS_46), json!({"reasoning": "high"})).max_tokens, Some(32000.into()));
     assert_eq!(simple(&model(NOVA), json!({"reasoning": "high"})).max_tokens, Some(32000.into()));
 }
+
+#[test]
+fn surrogate_stripping_never_panics_on_truncated_or_odd_escapes() {
+    for text in [
+        r#""\u"#, r#""\ud8"#, r#""\ud800"#, r#""\ud800\"#, r#""\ud800\u"#, r#""\ud800\udc"#, r#""\\\\u0041""#,
+        r#""\udc00\ud800""#, r#""\ud800\ud800\udc00""#, "\"é\\u00\"", "\"\\uD83D\\uDE00\"", "\"\\\\\"",
+    ] {
+        let _ = parse_js_json(text); // an error for invalid JSON is fine; a panic is not
+    }
+    assert_eq!(parse_js_json(r#""\udc00\ud800""#).unwrap(), json!(""));
+    assert_eq!(parse_js_json(r#""\ud800\ud800\udc00""#).unwrap(), json!("𐀀"));
+    assert_eq!(parse_js_json(r#""\\u0041""#).unwrap(), json!("\\u0041"));
+    assert_eq!(parse_js_json("\"\\uD83D\\uDE00\"").unwrap(), json!("😀"));
+}
