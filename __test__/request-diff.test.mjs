@@ -310,6 +310,11 @@ const CASES = [
   { name: 'nested tool arguments and schema pass through', model: M.sonnet45, context: { messages: [user('q'), assistantOf(M.sonnet45, [{ type: 'toolCall', id: 't', name: 'read_file', arguments: { a: [1, { b: null, c: 'é' }], d: true, e: 1.5e-7 } }], 'toolUse'), toolResult('t', 'ok')], tools: [{ name: 'read_file', description: 'd', parameters: { type: 'object', properties: { a: { type: 'array', items: { anyOf: [{ type: 'number' }, { type: 'object' }] } } }, additionalProperties: false } }] } },
   { name: 'null maxTokens, temperature and requestMetadata', model: M.sonnet45, context: { messages: [user('hi')] }, options: { maxTokens: null, temperature: null, requestMetadata: null } },
   { name: 'unpaired surrogates outside text fields', model: M.sonnet45, context: { messages: [user('q'), assistantOf(M.sonnet45, [{ type: 'toolCall', id: 't', name: 'read_file', arguments: { path: 'a\uD800b' } }], 'toolUse'), toolResult('t', 'ok')], tools: [{ name: 'read_file', description: 'desc \uDC00', parameters: { type: 'object' } }] }, differences: ['surrogatesEverywhere'] },
+  // What pi-ai reads from the environment.
+  { name: 'PI_CACHE_RETENTION=long sets the default retention', model: M.sonnet45, context: { systemPrompt: SYSTEM, messages: [user('hi')] }, env: { PI_CACHE_RETENTION: 'long' } },
+  { name: 'PI_CACHE_RETENTION does not override an explicit retention', model: M.sonnet45, context: { systemPrompt: SYSTEM, messages: [user('hi')] }, options: { cacheRetention: 'short' }, env: { PI_CACHE_RETENTION: 'long' }, envMatters: false },
+  { name: 'AWS_BEDROCK_FORCE_CACHE=1 adds cache points for non-Claude ids', model: M.nova, context: { systemPrompt: SYSTEM, messages: [user('hi')] }, env: { AWS_BEDROCK_FORCE_CACHE: '1' } },
+  { name: 'AWS_REGION in GovCloud omits thinking display', model: M.sonnet45, context: { messages: [user('think')] }, options: { reasoning: 'high' }, env: { AWS_REGION: 'us-gov-east-1' } },
 ]
 
 const ERROR_CASES = [
@@ -411,6 +416,21 @@ function withoutEmptyMembers(value) {
   return value
 }
 
+/** Runs `fn` with extra process env (pi-ai and the addon both read it). */
+async function withEnv(env, fn) {
+  if (!env) return fn()
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]))
+  Object.assign(process.env, env)
+  try {
+    return await fn()
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
+    }
+  }
+}
+
 function runOurs(testCase) {
   const { guardrail, serviceTier, ...rest } = testCase.options || {}
   const options = { ...rest, ...(guardrail && { guardrail }), ...(serviceTier && { serviceTier }) }
@@ -423,7 +443,7 @@ test('the matrix has at least 40 cases', () => {
 
 
 for (const testCase of CASES) {
-  test(`same body as pi-ai: ${testCase.name}`, async () => {
+  test(`same body as pi-ai: ${testCase.name}`, () => withEnv(testCase.env, async () => {
     const pi = await runPi(testCase)
     assert.ok(pi.body, `pi-ai sent no request (${pi.errorMessage})`)
     const ours = runOurs(testCase)
@@ -452,7 +472,13 @@ for (const testCase of CASES) {
     }
     // A listed difference must actually change something, or it is not a difference.
     if (testCase.differences) assert.notDeepStrictEqual(ours.body, pi.body)
-  })
+  }))
+  if (testCase.env && testCase.envMatters !== false) {
+    test(`the environment matters: ${testCase.name}`, async () => {
+      const withIt = await withEnv(testCase.env, () => runOurs(testCase).body)
+      assert.notDeepStrictEqual(withIt, runOurs(testCase).body)
+    })
+  }
 }
 
 for (const testCase of ERROR_CASES) {
@@ -525,7 +551,7 @@ describe('on the emulator', { skip: typeof addon.startEmulator !== 'function' &&
   }
 
   for (const testCase of CASES) {
-    test(`pi-ai and converseStream send the same body: ${testCase.name}`, async () => {
+    test(`pi-ai and converseStream send the same body: ${testCase.name}`, () => withEnv(testCase.env, async () => {
       const onEmulator = { ...testCase, model: { ...testCase.model, baseUrl: emu.url } }
       const piStream = (m, c, o) => streamBedrock({ ...m, baseUrl: emu.url }, c, o)
       const pi = await recorded(async () => {
@@ -536,7 +562,7 @@ describe('on the emulator', { skip: typeof addon.startEmulator !== 'function' &&
         for await (const event of addon.converseStream(onEmulator.model, testCase.context, testCase.options || {})) void event
       })
       assert.equal(ours.path, pi.path)
-      if (!testCase.options?.region) {
+      if (!testCase.options?.region && !testCase.env?.AWS_REGION) {
         assert.equal(pi.auth.ok, true, `pi-ai signature: ${pi.auth.message}`)
         assert.equal(ours.auth.ok, true, `our signature: ${ours.auth.message}`)
       }
@@ -550,7 +576,7 @@ describe('on the emulator', { skip: typeof addon.startEmulator !== 'function' &&
       let expected = pi.body
       for (const key of testCase.differences || []) expected = DIFFERENCES[key].apply(expected)
       assert.deepStrictEqual(ours.body, expected)
-    })
+    }))
   }
 })
 
