@@ -584,21 +584,22 @@ pub struct ConverseRequest {
     pub arn_region: Option<String>,
 }
 
-/// What pi-ai reads from `process.env` while building the request.
-pub trait EnvLookup {
+/// What pi-ai reads from `process.env` while building the request. Values are raw (not
+/// trimmed, unlike `region::EnvLookup`): pi-ai compares them as they are (`=== "1"`).
+pub trait RawEnvLookup {
     fn get(&self, name: &str) -> Option<String>;
 }
 
-/// The real process environment.
-pub struct ProcessEnv;
+/// The real process environment, raw.
+pub struct RawProcessEnv;
 
-impl EnvLookup for ProcessEnv {
+impl RawEnvLookup for RawProcessEnv {
     fn get(&self, name: &str) -> Option<String> {
         std::env::var(name).ok()
     }
 }
 
-impl<F: Fn(&str) -> Option<String>> EnvLookup for F {
+impl<F: Fn(&str) -> Option<String>> RawEnvLookup for F {
     fn get(&self, name: &str) -> Option<String> {
         self(name)
     }
@@ -682,7 +683,7 @@ fn js_number(n: f64) -> Option<serde_json::Number> {
 
 /// Builds the request with no base-model resolver, reading the process environment.
 pub fn build_converse_request(model: &Model, context: &Context, options: &StreamOptions) -> Result<ConverseRequest> {
-    build_converse_request_with(model, context, options, &|_: &str| None, &ProcessEnv)
+    build_converse_request_with(model, context, options, &|_: &str| None, &RawProcessEnv)
 }
 
 /// Builds the request. `resolve_base_model` maps an application inference profile ARN to
@@ -693,7 +694,7 @@ pub fn build_converse_request_with(
     context: &Context,
     options: &StreamOptions,
     resolve_base_model: &dyn Fn(&str) -> Option<String>,
-    env: &dyn EnvLookup,
+    env: &dyn RawEnvLookup,
 ) -> Result<ConverseRequest> {
     let base_model_id = if is_application_profile_arn(&model.id) { resolve_base_model(&model.id) } else { None };
     let family = ModelFamily::new(model, base_model_id.as_deref());
@@ -774,7 +775,7 @@ pub fn build_converse_request_with(
 }
 
 /// pi-ai `resolveCacheRetention`.
-fn resolve_cache_retention<'a>(given: Option<&'a str>, env: &dyn EnvLookup) -> std::borrow::Cow<'a, str> {
+fn resolve_cache_retention<'a>(given: Option<&'a str>, env: &dyn RawEnvLookup) -> std::borrow::Cow<'a, str> {
     match given.filter(|s| !s.is_empty()) {
         Some(s) => std::borrow::Cow::Borrowed(s),
         None if env.get("PI_CACHE_RETENTION").as_deref() == Some("long") => "long".into(),
@@ -1188,7 +1189,7 @@ fn guardrail_config(g: &GuardrailConfig) -> Value {
 }
 
 /// pi-ai `isGovCloudBedrockTarget`.
-fn is_gov_cloud_target(model: &Model, options: &StreamOptions, env: &dyn EnvLookup) -> bool {
+fn is_gov_cloud_target(model: &Model, options: &StreamOptions, env: &dyn RawEnvLookup) -> bool {
     let region = options
         .region
         .clone()
@@ -1222,7 +1223,7 @@ fn additional_model_request_fields(
     model: &Model,
     family: &ModelFamily,
     options: &StreamOptions,
-    env: &dyn EnvLookup,
+    env: &dyn RawEnvLookup,
 ) -> Option<Value> {
     let level = options.reasoning.as_deref().filter(|r| !r.is_empty())?;
     if !model.reasoning || !family.is_anthropic_claude() {
