@@ -7,4 +7,5 @@ mod converse;
 mod discovery;
 mod emulator;
 mod error;
+mod panic_probe;
 mod request;
