@@ -66,13 +66,27 @@ test('registerBedrockNative puts converseStream/converseStreamSimple in pi-ai\'s
   await viaNamespace.done
 })
 
-test('registerBedrockNative without a registry is a TypeError naming what it needs', () => {
-  assert.throws(() => bedrock.registerBedrockNative({}), (error) => {
-    assert.ok(error instanceof TypeError)
-    assert.equal(error.code, 'InvalidArgument')
-    assert.match(error.message, /registerApiProvider/)
-    return true
-  })
+test('registerBedrockNative without a registry, or with bad options, is a TypeError naming what is wrong', () => {
+  const invalid = (fn, pattern) =>
+    assert.throws(fn, (error) => {
+      assert.ok(error instanceof TypeError)
+      assert.equal(error.code, 'InvalidArgument')
+      assert.match(error.message, pattern)
+      return true
+    })
+  invalid(() => bedrock.registerBedrockNative({}), /registerApiProvider/)
+  invalid(() => bedrock.registerBedrockNative(registerApiProvider, null), /options must be an object/)
+  invalid(() => bedrock.registerBedrockNative(registerApiProvider, { sourceId: '' }), /sourceId must be a non-empty string/)
+})
+
+test('registerBedrockNative registers under the given source id', () => {
+  resetApiProviders()
+  bedrock.registerBedrockNative(registerApiProvider, { sourceId: 'my-gateway' })
+  unregisterApiProviders('bedrock-native')
+  assert.ok(getApiProvider('bedrock-converse-stream'), 'still registered: the source id was my-gateway')
+  unregisterApiProviders('my-gateway')
+  assert.equal(getApiProvider('bedrock-converse-stream'), undefined)
+  resetApiProviders()
 })
 
 test('the example agent loop: tool call, tool result, answer — two turns through pi-ai stream()', async () => {

@@ -17,6 +17,14 @@ const { toPiPayload } = require('./request.js')
 const { decorateError } = require('./errors.js')
 
 const API = 'bedrock-converse-stream'
+
+/** A TypeError with code InvalidArgument, as the native layer throws for bad arguments. */
+function invalidArgument(message) {
+  const error = new TypeError(message)
+  error.code = 'InvalidArgument'
+  error.retryable = false
+  return error
+}
 const SOURCE_ID = 'bedrock-native'
 
 // What pi-ai's streamSimpleBedrock passes on to streamBedrock besides the request body
@@ -73,15 +81,20 @@ function converseStreamSimple(model, context, options) {
  * `unregisterApiProviders(sourceId)` (default `"bedrock-native"`) followed by pi-ai's
  * `resetApiProviders()` restores it. Returns the `{ api, stream, streamSimple }` registered.
  */
-function registerBedrockNative(registry, { sourceId = SOURCE_ID } = {}) {
+function registerBedrockNative(registry, options) {
   const register = typeof registry === 'function' ? registry : registry?.registerApiProvider
   if (typeof register !== 'function') {
-    const error = new TypeError(
+    throw invalidArgument(
       "registerBedrockNative needs pi-ai's registerApiProvider (or the pi-ai module): " +
         "import { registerApiProvider } from '@mariozechner/pi-ai'",
     )
-    error.code = 'InvalidArgument'
-    throw error
+  }
+  if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {
+    throw invalidArgument(`registerBedrockNative: options must be an object like { sourceId }, got ${options === null ? 'null' : typeof options}`)
+  }
+  const sourceId = options?.sourceId ?? SOURCE_ID
+  if (typeof sourceId !== 'string' || sourceId.trim() === '') {
+    throw invalidArgument('registerBedrockNative: options.sourceId must be a non-empty string')
   }
   // The public entry's functions (with logging when DEBUG asks for it); loaded here, not
   // at the top, because js/index.js itself requires this file.
