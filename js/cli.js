@@ -12,7 +12,7 @@
 // DEBUG=bedrock-native (or BEDROCK_NATIVE_LOG=debug) logs requests, timings and errors
 // to stderr.
 
-const { painter, modelRows, renderTable, MODEL_COLUMNS } = require('./format.js')
+const { painter, modelRows, jsonRow, renderTable, MODEL_COLUMNS } = require('./format.js')
 
 const USAGE = `Usage: bedrock-native <command> [options]
 
@@ -130,14 +130,17 @@ async function modelsList(bedrock, flags) {
       spin.stop()
     }
   }
+  const rows = modelRows(models, { provider })
   if (flags['--json']) {
-    process.stdout.write(`${JSON.stringify({ provider, count: models.length, models, warnings }, null, 2)}\n`)
+    // openclaw's envelope ({ count, models: [{ key, ... }] }) plus the provider and warnings.
+    const out = { provider, count: rows.length, models: rows.map(jsonRow), warnings }
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`)
     return
   }
   if (flags['--plain']) {
-    for (const m of models) process.stdout.write(`${provider}/${m.id}\n`)
+    for (const row of rows) process.stdout.write(`${row.key}\n`)
   } else {
-    process.stdout.write(`${renderTable(modelRows(models, { provider }), MODEL_COLUMNS)}\n`)
+    process.stdout.write(`${renderTable(rows, MODEL_COLUMNS)}\n`)
   }
   const paint = painter(process.stderr)
   for (const w of warnings) {

@@ -19,14 +19,43 @@ function formatTokens(n) {
   return `${Math.round(n / 1000)}k`
 }
 
-/** Rows for `models list`: Model (provider/id), Input, Ctx, Auth. */
+/**
+ * Rows for `models list`, in the shape of `openclaw models list`: the table columns
+ * Model, Input, Ctx, Local, Auth, Tags and, for `--json`, the same row fields (`key`,
+ * `name`, `input`, `contextWindow`, `local`, `available`, `tags`, `missing`) plus the
+ * discovered entry's own (`id`, `reasoning`, `maxTokens`, `cost`).
+ */
 function modelRows(models, { provider = 'amazon-bedrock', authAvailable = true } = {}) {
-  return models.map((m) => ({
-    model: `${provider}/${m.id}`,
-    input: (m.input && m.input.length ? m.input : ['text']).join('+'),
-    ctx: formatTokens(m.contextWindow),
-    auth: authAvailable ? 'yes' : 'no',
-  }))
+  return models.map((m) => {
+    const input = (m.input && m.input.length ? m.input : ['text']).join('+')
+    const tags = m.reasoning ? ['reasoning'] : []
+    return {
+      key: `${provider}/${m.id}`,
+      id: m.id,
+      name: m.name ?? m.id,
+      input,
+      contextWindow: m.contextWindow ?? null,
+      maxTokens: m.maxTokens ?? null,
+      reasoning: Boolean(m.reasoning),
+      cost: m.cost,
+      local: false,
+      available: authAvailable,
+      tags,
+      missing: false,
+      // table cells
+      model: `${provider}/${m.id}`,
+      ctx: formatTokens(m.contextWindow),
+      localCell: 'no',
+      auth: authAvailable ? 'yes' : 'no',
+      tagsCell: tags.join(',') || '-',
+    }
+  })
+}
+
+/** The `--json` form of a row (the table-only cells left out). */
+function jsonRow(row) {
+  const { model, ctx, localCell, tagsCell, auth, ...rest } = row
+  return rest
 }
 
 function renderTable(rows, columns) {
@@ -39,7 +68,9 @@ const MODEL_COLUMNS = [
   { key: 'model', title: 'Model' },
   { key: 'input', title: 'Input' },
   { key: 'ctx', title: 'Ctx' },
+  { key: 'localCell', title: 'Local' },
   { key: 'auth', title: 'Auth' },
+  { key: 'tagsCell', title: 'Tags' },
 ]
 
-module.exports = { colorEnabled, painter, formatTokens, modelRows, renderTable, MODEL_COLUMNS }
+module.exports = { colorEnabled, painter, formatTokens, modelRows, jsonRow, renderTable, MODEL_COLUMNS }
