@@ -93,6 +93,16 @@ pub struct ProbeResult {
     pub identity: Option<String>,
 }
 
+impl ProbeResult {
+    /// `expires_at_ms` as ISO 8601 (`2026-01-01T00:00:00Z`).
+    pub fn expires_at_iso(&self) -> Option<String> {
+        let ms = self.expires_at_ms?;
+        aws_smithy_types::DateTime::from_millis(ms as i64)
+            .fmt(aws_smithy_types::date_time::Format::DateTime)
+            .ok()
+    }
+}
+
 fn env_map_or_process(env: &Option<HashMap<String, String>>) -> HashMap<String, String> {
     match env {
         Some(map) => map.clone(),
@@ -307,7 +317,7 @@ pub async fn probe_credentials(options: ProbeOptions) -> ProbeResult {
 
 /// A credentials error in one line, with its cause chain (AWS's messages name files and
 /// providers, never key material).
-fn describe_credentials_error(e: &CredentialsError) -> String {
+pub fn describe_credentials_error(e: &CredentialsError) -> String {
     let mut text = e.to_string();
     let mut source = std::error::Error::source(e);
     let mut depth = 0;

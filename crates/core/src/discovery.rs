@@ -625,7 +625,9 @@ async fn fetch(r: &Resolved) -> Result<Snapshot> {
         use aws_credential_types::provider::ProvideCredentials;
         // Resolve first so "no credentials" is reported as such, not as a dispatch failure.
         provider.provide_credentials().await.map_err(|e| {
-            Error::new(ErrorCode::NoCredentials, format!("no AWS credentials for Bedrock discovery: {}", DisplayErrorContext(&e)))
+            let detail = crate::credentials::describe_credentials_error(&e);
+            let detail: Vec<&str> = detail.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+            Error::new(ErrorCode::NoCredentials, format!("no AWS credentials for Bedrock discovery: {}", detail.join(" ")))
         })?;
     }
     let endpoint = Endpoints::resolve(&r.region, None, r.endpoint.as_deref()).control;
