@@ -39,7 +39,10 @@ fn js_to_json(env: &Env, value: Unknown, what: &str) -> napi::Result<Option<Valu
   // SAFETY: checked above to be a string. JSON.stringify output is well-formed UTF-16 (lone
   // surrogates come out escaped), so the UTF-8 conversion is lossless.
   let text: String = unsafe { text.cast()? };
-  parse_js_json(&text).map(Some).map_err(to_napi)
+  // serde_json stops at 128 levels of nesting; name the argument in that error.
+  parse_js_json(&text)
+    .map(Some)
+    .map_err(|e| invalid_argument(format!("{what}: {}", e.message)))
 }
 
 /// Clears the pending JS exception, if any, and returns its `message`.
