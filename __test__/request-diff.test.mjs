@@ -47,9 +47,10 @@ for (const name of [
   delete process.env[name]
 }
 
-const { streamBedrock, streamSimpleBedrock } = await import('@mariozechner/pi-ai/dist/providers/amazon-bedrock.js').catch(
-  async () => import('../node_modules/@mariozechner/pi-ai/dist/providers/amazon-bedrock.js'),
-)
+// pi-ai's public entry for its Bedrock provider (what its API registry lazy-loads).
+const {
+  bedrockProviderModule: { streamBedrock, streamSimpleBedrock },
+} = await import('@mariozechner/pi-ai/bedrock-provider')
 
 // ---------------------------------------------------------------------------------------
 // Intended differences: each names its reason and predicts our body from pi-ai's.
