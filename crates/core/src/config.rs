@@ -100,7 +100,7 @@ pub struct BedrockSettings {
 pub fn load_config(options: LoadOptions) -> Result<BedrockSettings> {
     let env: HashMap<String, String> = match options.env {
         Some(map) => map,
-        None => std::env::vars().collect(),
+        None => crate::region::process_env_map(),
     };
     let (path, required) = locate(options.path.as_deref(), &env);
     let root = match read_file(&path, required)? {

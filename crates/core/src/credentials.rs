@@ -106,7 +106,7 @@ impl ProbeResult {
 fn env_map_or_process(env: &Option<HashMap<String, String>>) -> HashMap<String, String> {
     match env {
         Some(map) => map.clone(),
-        None => std::env::vars().collect(),
+        None => crate::region::process_env_map(),
     }
 }
 

@@ -65,6 +65,14 @@ impl<T: EnvLookup + ?Sized> EnvLookup for &T {
     }
 }
 
+/// The process environment as a map. Unlike `std::env::vars()` this never panics on a
+/// variable that is not valid Unicode: such variables are skipped.
+pub fn process_env_map() -> HashMap<String, String> {
+    std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect()
+}
+
 /// Home directory from the given env (`HOME`, else `USERPROFILE`).
 pub fn home_dir(env: &dyn EnvLookup) -> Option<PathBuf> {
     env.get("HOME").or_else(|| env.get("USERPROFILE")).map(PathBuf::from)
