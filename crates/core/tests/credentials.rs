@@ -237,3 +237,43 @@ async fn a_wrong_bearer_token_is_rejected_and_not_echoed() {
     assert!(err.http_status.is_some_and(|s| s == 401 || s == 403), "{err:?}");
     emu.close().await;
 }
+
+#[tokio::test]
+async fn an_instance_role_alone_enables_auto_discovery_and_signs_with_its_session() {
+    // The seeds' known gap: no env marker at all, only an EC2 instance role.
+    let emu = Emulator::start(EmulatorConfig {
+        credentials: vec![bedrock_emulator::Credentials {
+            access_key_id: "AKIDFAKEIMDS".into(),
+            secret_access_key: SECRET.into(),
+            session_token: Some(SESSION.into()),
+        }],
+        ..Default::default()
+    })
+    .await
+    .expect("emulator");
+    let imds = FakeServer::start(imds_handler()).await;
+    let home = TempDir::new("imds-auto");
+    let mut env = isolated_env(&home, &[("AWS_EC2_METADATA_SERVICE_ENDPOINT", &imds.url)]);
+    env.remove("AWS_EC2_METADATA_DISABLED");
+    assert_eq!(bedrock_core::credentials::detect_auth_marker(&env).marker, None);
+
+    let settings = bedrock_core::config::settings_from_value(&serde_json::json!({}), None, &env).expect("settings");
+    let provider = bedrock_core::discovery::resolve_bedrock_provider(
+        &settings,
+        bedrock_core::discovery::ProviderOptions { env: Some(env), endpoint: Some(emu.url()), ..Default::default() },
+    )
+    .await
+    .expect("resolves")
+    .expect("enabled by the probe");
+    assert_eq!(provider.enabled_by, "probe: imds");
+    assert!(!provider.models.is_empty());
+    let requests = emu.requests();
+    assert!(!requests.is_empty());
+    for r in &requests {
+        assert_eq!(r.auth.scheme, "sigv4");
+        assert!(r.auth.ok && r.auth.verified, "{:?}", r.auth);
+        assert_eq!(r.auth.access_key_id.as_deref(), Some("AKIDFAKEIMDS"));
+        assert!(r.headers.iter().any(|(n, _)| n == "x-amz-date"));
+    }
+    emu.close().await;
+}
