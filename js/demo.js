@@ -52,10 +52,13 @@ async function main() {
       systemPrompt: 'You are a concise assistant.',
       messages: [{ role: 'user', content: prompt, timestamp: Date.now() }],
     }
-    const stream = bedrock.converseStream(model, context, {})
+    // Pace the emulator's frames so the reply visibly arrives as a stream, as from Bedrock.
+    await emulator.script('*', { faults: { delayBetweenFramesMs: 40 } })
+    const stream = bedrock.converseStream(model, context, { reasoning: model.reasoning ? 'low' : undefined })
     for await (const event of stream) {
       if (event.type === 'text_delta') process.stdout.write(event.delta)
       else if (event.type === 'thinking_delta') process.stdout.write(paint.dim(event.delta))
+      else if (event.type === 'thinking_end') process.stdout.write('\n')
       else if (event.type === 'error') {
         process.stdout.write('\n')
         throw Object.assign(new Error(event.error.errorMessage || 'stream failed'), { code: event.error.code })
