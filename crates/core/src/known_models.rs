@@ -211,11 +211,11 @@ pub fn lookup(model_id: &str) -> Option<&'static KnownModel> {
         .max_by_key(|m| m.key.len())
 }
 
-/// Whether a model is known or named to think: the table, else `reasoning`/`thinking`
-/// in its id or name (OpenClaw's rule for models the table does not know).
+/// Whether a model is known or named to think: the table, or `reasoning`/`thinking` in
+/// its id or name (OpenClaw's rule).
 pub fn infers_reasoning(model_id: &str, model_name: &str) -> bool {
-    if let Some(known) = lookup(model_id) {
-        return known.reasoning;
+    if lookup(model_id).is_some_and(|known| known.reasoning) {
+        return true;
     }
     let haystack = format!("{model_id} {model_name}").to_ascii_lowercase();
     haystack.contains("reasoning") || haystack.contains("thinking")
