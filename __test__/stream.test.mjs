@@ -230,6 +230,67 @@ for (const exception of [
   }
 }
 
+/** An event-stream frame built by hand (for frame kinds the emulator's script has no
+ *  shorthand for), sent as `rawBase64`. */
+function rawFrame(headers, payload) {
+  const zlib = require('node:zlib')
+  const parts = []
+  for (const [name, value] of Object.entries(headers)) {
+    const n = Buffer.from(name)
+    const v = Buffer.from(value)
+    const len = Buffer.alloc(2)
+    len.writeUInt16BE(v.length)
+    parts.push(Buffer.from([n.length]), n, Buffer.from([7]), len, v)
+  }
+  const headerBytes = Buffer.concat(parts)
+  const body = Buffer.from(payload)
+  const total = 16 + headerBytes.length + body.length
+  const prelude = Buffer.alloc(8)
+  prelude.writeUInt32BE(total, 0)
+  prelude.writeUInt32BE(headerBytes.length, 4)
+  const preludeCrc = Buffer.alloc(4)
+  preludeCrc.writeUInt32BE(zlib.crc32(prelude))
+  const head = Buffer.concat([prelude, preludeCrc, headerBytes, body])
+  const crc = Buffer.alloc(4)
+  crc.writeUInt32BE(zlib.crc32(head))
+  return { rawBase64: Buffer.concat([head, crc]).toString('base64') }
+}
+
+SCENARIOS['edge: text delta on a tool block, tool delta without a start, stop of an unknown block'] = {
+  frames: [
+    start,
+    ev('contentBlockStart', { contentBlockIndex: 0, start: { toolUse: { toolUseId: 't1', name: 'x' } } }),
+    text(0, 'ignored: block 0 is a tool call'),
+    ev('contentBlockDelta', { contentBlockIndex: 0, delta: { toolUse: { input: '{"a":1}' } } }),
+    ev('contentBlockDelta', { contentBlockIndex: 5, delta: { toolUse: { input: '{"b":2}' } } }),
+    stop(9),
+    stop(0),
+    messageStop('tool_use'),
+    usage(),
+  ],
+}
+SCENARIOS['edge: reasoning text and signature in one delta'] = {
+  frames: [
+    start,
+    ev('contentBlockDelta', { contentBlockIndex: 0, delta: { reasoningContent: { text: 'hmm', signature: 'sig' } } }),
+    stop(0),
+    messageStop('end_turn'),
+    usage(),
+  ],
+}
+SCENARIOS['in-stream error message-type frame'] = {
+  frames: [
+    start,
+    text(0, 'Partial '),
+    rawFrame({ ':message-type': 'error', ':error-code': 'InternalFailure', ':error-message': 'something broke' }, ''),
+  ],
+}
+// Non-retryable, so neither side retries (a retryable exception before the first event
+// is retried by us: intended difference 4).
+SCENARIOS['in-stream validationException as the very first frame'] = {
+  frames: [{ exception: 'validationException', data: { message: 'bad request' } }],
+}
+
 // Not in the ConverseStream union: the SDK throws a plain Error with the raw payload.
 SCENARIOS['in-stream accessDeniedException (unmodeled)'] = {
   frames: [start, text(0, 'Partial '), { exception: 'accessDeniedException', data: { message: 'no access' } }],
@@ -239,8 +300,10 @@ for (const scenarioName of Object.keys(SCENARIOS)) {
   test(`same events as pi-ai: ${scenarioName}`, async () => {
     const { pi, ours } = await both(SCENARIOS[scenarioName])
     // Guard against comparing two identical failures: pi-ai really streamed the scenario.
-    assert.equal(pi.events[0].type, 'start', `${scenarioName}: pi-ai did not stream: ${pi.result.errorMessage}`)
-    const failing = /Exception|guardrail|content_filtered|malformed/.test(scenarioName)
+    if (!scenarioName.includes('very first frame')) {
+      assert.equal(pi.events[0].type, 'start', `${scenarioName}: pi-ai did not stream: ${pi.result.errorMessage}`)
+    }
+    const failing = /Exception|guardrail|content_filtered|malformed|error message-type/.test(scenarioName)
     assert.equal(pi.events.at(-1).type, failing ? 'error' : 'done', scenarioName)
     assertSameTranscript(pi, ours, scenarioName)
   })
@@ -298,6 +361,20 @@ for (const [errorType, status] of [
     assert.match(last.requestId, /\S/)
   })
 }
+
+test('intended difference: a throttling exception before the first event is retried (pi-ai fails)', async () => {
+  const script = { frames: [{ exception: 'throttlingException', data: { message: 'slow down' } }] }
+  await emu.reset()
+  await emu.script(MODEL_ID, script)
+  const pi = await transcript(streamBedrock(model, context, {}))
+  assert.equal(pi.result.errorMessage, 'Throttling error: slow down')
+  await emu.reset()
+  await emu.script(MODEL_ID, script)
+  const ours = await transcript(addon.converseStream(model, context, {}))
+  assert.equal(ours.result.stopReason, 'stop')
+  assert.match(ours.result.content[0].text, /Say hello/)
+  assert.equal((await emu.requests()).filter((r) => r.operation === 'ConverseStream').length, 2)
+})
 
 test('in-stream exceptions carry a stable code besides pi-ai message text', async () => {
   await emu.script(MODEL_ID, { frames: [start, text(0, 'a'), { exception: 'modelStreamErrorException', data: { message: 'bad' } }] })
