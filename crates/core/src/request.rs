@@ -11,6 +11,7 @@
 //! no model name, so the caller may pass a resolver returning the underlying base model id
 //! and the same rules then apply to it.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
@@ -882,28 +883,34 @@ pub fn normalize_tool_call_id(id: &str) -> String {
 /// pi-ai `transformMessages` with `normalizeToolCallId`: image downgrade for non-vision
 /// models, cross-model thinking/tool-id handling, errored/aborted turns dropped, orphaned
 /// tool calls answered with a synthetic error result.
-fn transform_messages(messages: &[Message], model: &Model, supports_images: bool) -> Vec<Message> {
+/// Unchanged user and tool-result messages (where big prompts and images live) are borrowed.
+fn transform_messages<'a>(messages: &'a [Message], model: &Model, supports_images: bool) -> Vec<Cow<'a, Message>> {
     use std::collections::{HashMap, HashSet};
     let mut id_map: HashMap<String, String> = HashMap::new();
     let mut transformed = Vec::with_capacity(messages.len());
     for msg in messages {
         let msg = match msg {
             Message::User(u) => match (&u.content, supports_images) {
-                (UserContent::Blocks(blocks), false) => Message::User(UserMessage {
+                (UserContent::Blocks(blocks), false) => Cow::Owned(Message::User(UserMessage {
                     content: UserContent::Blocks(replace_images_with_placeholder(blocks, NON_VISION_USER_IMAGE_PLACEHOLDER)),
                     timestamp: u.timestamp.clone(),
-                }),
-                _ => msg.clone(),
+                })),
+                _ => Cow::Borrowed(msg),
             },
             Message::ToolResult(t) => {
-                let mut t = t.clone();
-                if !supports_images {
-                    t.content = replace_images_with_placeholder(&t.content, NON_VISION_TOOL_IMAGE_PLACEHOLDER);
+                let normalized = id_map.get(&t.tool_call_id);
+                if supports_images && normalized.is_none() {
+                    Cow::Borrowed(msg)
+                } else {
+                    let mut t = t.clone();
+                    if !supports_images {
+                        t.content = replace_images_with_placeholder(&t.content, NON_VISION_TOOL_IMAGE_PLACEHOLDER);
+                    }
+                    if let Some(normalized) = normalized {
+                        t.tool_call_id = normalized.clone();
+                    }
+                    Cow::Owned(Message::ToolResult(t))
                 }
-                if let Some(normalized) = id_map.get(&t.tool_call_id) {
-                    t.tool_call_id = normalized.clone();
-                }
-                Message::ToolResult(t)
             }
             Message::Assistant(a) => {
                 let same_model = a.provider == model.provider && a.api == model.api && a.model.as_deref() == Some(&model.id);
@@ -954,7 +961,7 @@ fn transform_messages(messages: &[Message], model: &Model, supports_images: bool
                         }
                     }
                 }
-                Message::Assistant(AssistantMessage { content, ..a.clone() })
+                Cow::Owned(Message::Assistant(AssistantMessage { content, ..a.clone() }))
             }
         };
         transformed.push(msg);
@@ -963,23 +970,23 @@ fn transform_messages(messages: &[Message], model: &Model, supports_images: bool
     let mut result = Vec::with_capacity(transformed.len());
     let mut pending: Vec<(String, String)> = Vec::new();
     let mut existing: HashSet<String> = HashSet::new();
-    let flush = |result: &mut Vec<Message>, pending: &mut Vec<(String, String)>, existing: &mut HashSet<String>| {
+    let flush = |result: &mut Vec<Cow<'a, Message>>, pending: &mut Vec<(String, String)>, existing: &mut HashSet<String>| {
         for (id, name) in pending.drain(..) {
             if !existing.contains(&id) {
-                result.push(Message::ToolResult(ToolResultMessage {
+                result.push(Cow::Owned(Message::ToolResult(ToolResultMessage {
                     tool_call_id: id,
                     tool_name: name,
                     content: vec![UserBlock::Text(TextContent { text: "No result provided".into(), text_signature: None })],
                     is_error: true,
                     details: None,
                     timestamp: None,
-                }));
+                })));
             }
         }
         existing.clear();
     };
     for msg in transformed {
-        match &msg {
+        match &*msg {
             Message::Assistant(a) => {
                 flush(&mut result, &mut pending, &mut existing);
                 if matches!(a.stop_reason.as_deref(), Some("error") | Some("aborted")) {
@@ -1030,11 +1037,11 @@ fn tool_result_block(t: &ToolResultMessage) -> Result<Value> {
 }
 
 /// pi-ai `convertMessages` (minus the cache point, added by the caller after merging).
-fn convert_messages(messages: &[Message], family: &ModelFamily) -> Result<Vec<Value>> {
+fn convert_messages(messages: &[Cow<'_, Message>], family: &ModelFamily) -> Result<Vec<Value>> {
     let mut result = Vec::with_capacity(messages.len());
     let mut i = 0;
     while i < messages.len() {
-        match &messages[i] {
+        match &*messages[i] {
             Message::User(u) => {
                 let content = match &u.content {
                     UserContent::Text(s) => vec![json!({ "text": s })],
@@ -1101,7 +1108,7 @@ fn convert_messages(messages: &[Message], family: &ModelFamily) -> Result<Vec<Va
             Message::ToolResult(_) => {
                 // Consecutive tool results go into one user message, as Bedrock requires.
                 let mut results = Vec::new();
-                while let Some(Message::ToolResult(t)) = messages.get(i) {
+                while let Some(Message::ToolResult(t)) = messages.get(i).map(|m| &**m) {
                     results.push(tool_result_block(t)?);
                     i += 1;
                 }
