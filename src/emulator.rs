@@ -60,7 +60,7 @@ impl JsEmulator {
   }
 
   /// Every request seen since start or the last `reset()`/`clearRequests()`: `{ seq,
-  /// requestId, connectionId, atMs, method, path, query?, queryParams, operation,
+  /// requestId, connectionId, atMs, method, httpVersion, path, query?, queryParams, operation,
   /// modelId?, headers, auth: { scheme, ok, verified, accessKeyId?, errorType?, message? },
   /// body?, bodyBytes, response: { status, errorType?, scripted, framesSent, bytesSent,
   /// completed, clientDisconnected, fault?, finishedAtMs? } }`. The Authorization value is
