@@ -74,7 +74,7 @@ test('a panic in an async export rejects its promise and the process lives on', 
   for (const mode of ['str', 'string']) assert.equal(r.get(`async-${mode}`)?.isError, true)
 })
 
-test('panics reach JS with code InternalError', { skip: !probes && 'panic probes not in this build', todo: 'napi reports a caught panic as code GenericFailure; js/errors.js decorateError should map an undecorated GenericFailure to InternalError' }, () => {
+test('panics reach JS with code InternalError', { skip: !probes && 'panic probes not in this build' }, () => {
   const out = child(`${REPORT}
     try { addon.__panicProbe('str') } catch (e) { report('sync', e) }
     try { await addon.__panicProbeAsync('string') } catch (e) { report('async', e) }`)

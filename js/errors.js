@@ -10,7 +10,20 @@ const DETAILS_MARKER = '\u0000bedrock-native:'
 function decorateError(error) {
   if (!error || typeof error.message !== 'string') return error
   const at = error.message.indexOf(DETAILS_MARKER)
-  if (at < 0) return error
+  if (at < 0) {
+    // Every error the addon raises itself carries the marker. Without it, napi raised
+    // it: `GenericFailure` is a caught Rust panic (a bug: InternalError), the
+    // `*Expected`/`InvalidArg` statuses are arguments of the wrong JS type.
+    if (error.code === 'GenericFailure') {
+      setField(error, 'code', 'InternalError')
+      setField(error, 'retryable', false)
+    } else if (error.code === 'InvalidArg' || /Expected$/.test(String(error.code))) {
+      setField(error, 'code', 'InvalidArgument')
+      setField(error, 'retryable', false)
+      asTypeError(error)
+    }
+    return error
+  }
   const encoded = error.message.slice(at + DETAILS_MARKER.length)
   error.message = error.message.slice(0, at)
   if (typeof error.stack === 'string') error.stack = error.stack.split(DETAILS_MARKER)[0]
@@ -20,15 +33,20 @@ function decorateError(error) {
   } catch {
     return error
   }
-  for (const [key, value] of Object.entries(details)) {
-    // Own data property: `code` on a plain Error is writable, and so are the others.
-    Object.defineProperty(error, key, { value, enumerable: true, writable: true, configurable: true })
-  }
-  if (details.code === 'InvalidArgument' && !(error instanceof TypeError)) {
-    Object.setPrototypeOf(error, TypeError.prototype)
-    error.name = 'TypeError'
-  }
+  for (const [key, value] of Object.entries(details)) setField(error, key, value)
+  if (details.code === 'InvalidArgument') asTypeError(error)
   return error
+}
+
+// Own data property: `code` on a napi Error may be read-only; redefine it.
+function setField(error, key, value) {
+  Object.defineProperty(error, key, { value, enumerable: true, writable: true, configurable: true })
+}
+
+function asTypeError(error) {
+  if (error instanceof TypeError) return
+  Object.setPrototypeOf(error, TypeError.prototype)
+  error.name = 'TypeError'
 }
 
 /** Wraps a native function so thrown errors and rejections are decorated. */

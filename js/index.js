@@ -6,10 +6,27 @@
 const native = require('../index.js')
 const { decorateError, wrapNative } = require('./errors.js')
 
+/** Decorates errors thrown by a native class's methods (e.g. `Emulator#script`), once. */
+function wrapClassMethods(cls) {
+  const proto = cls.prototype
+  if (!proto || proto.__bedrockNativeWrapped) return
+  for (const key of Object.getOwnPropertyNames(proto)) {
+    const descriptor = Object.getOwnPropertyDescriptor(proto, key)
+    if (key === 'constructor' || !descriptor || typeof descriptor.value !== 'function') continue
+    Object.defineProperty(proto, key, { ...descriptor, value: wrapNative(descriptor.value) })
+  }
+  Object.defineProperty(proto, '__bedrockNativeWrapped', { value: true })
+}
+
 const api = {}
 for (const [name, value] of Object.entries(native)) {
-  // Lower-case exports are functions; upper-case ones are classes, left as they are.
-  api[name] = typeof value === 'function' && /^[a-z]/.test(name) ? wrapNative(value) : value
+  // Lower-case exports are functions; upper-case ones are classes (their methods wrapped).
+  if (typeof value === 'function' && /^[a-z]/.test(name)) {
+    api[name] = wrapNative(value)
+  } else {
+    if (typeof value === 'function') wrapClassMethods(value)
+    api[name] = value
+  }
 }
 
 const converse = require('./converse.js')
