@@ -366,8 +366,46 @@ pub async fn resolve_auth(options: &AuthOptions) -> Result<Auth> {
     }
     let env = env_map_or_process(&options.env);
     let (region, _) = resolve_region(options.region.as_deref(), None, options.profile.as_deref(), &env);
+    // One provider per distinct credential setup, kept for the life of the process: the
+    // runtime resolves auth for every stream, and rebuilding the chain each time would
+    // re-read profile files and re-ask IMDS / credential_process per request.
+    let key = provider_cache_key(&env, options.profile.as_deref(), &region);
+    if let Some(provider) = lock_providers().get(&key) {
+        return Ok(Auth::SigV4(provider.clone()));
+    }
     let chain = sdk_default_chain(env, options.profile.as_deref(), &region).await;
-    Ok(Auth::SigV4(SharedCredentialsProvider::new(CachingProvider::new(chain))))
+    let provider = SharedCredentialsProvider::new(CachingProvider::new(chain));
+    let mut providers = lock_providers();
+    let provider = providers.entry(key).or_insert(provider).clone();
+    Ok(Auth::SigV4(provider))
+}
+
+type ProviderCache = std::sync::Mutex<HashMap<String, SharedCredentialsProvider>>;
+static PROVIDERS: std::sync::OnceLock<ProviderCache> = std::sync::OnceLock::new();
+
+fn lock_providers() -> std::sync::MutexGuard<'static, HashMap<String, SharedCredentialsProvider>> {
+    // Only whole entries are ever inserted, so a poisoned map is still consistent.
+    PROVIDERS.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Hash of everything the default chain reads from the environment (never stored in clear).
+fn provider_cache_key(env: &HashMap<String, String>, profile: Option<&str>, region: &str) -> String {
+    let mut relevant: Vec<(&String, &String)> = env
+        .iter()
+        .filter(|(k, _)| k.starts_with("AWS_") || *k == "HOME" || *k == "USERPROFILE")
+        .collect();
+    relevant.sort();
+    let mut hasher = Sha256::new();
+    for (k, v) in relevant {
+        hasher.update(k.as_bytes());
+        hasher.update([0]);
+        hasher.update(v.as_bytes());
+        hasher.update([0]);
+    }
+    hasher.update(profile.unwrap_or("").as_bytes());
+    hasher.update([0]);
+    hasher.update(region.as_bytes());
+    hex::encode(hasher.finalize())
 }
 
 /// Cheap, sync, non-secret identity of the credentials `options` would use, for cache

@@ -277,3 +277,30 @@ async fn an_instance_role_alone_enables_auto_discovery_and_signs_with_its_sessio
     }
     emu.close().await;
 }
+
+#[tokio::test]
+async fn credential_process_runs_once_for_many_requests() {
+    use aws_credential_types::provider::ProvideCredentials;
+    let home = TempDir::new("process-once");
+    let log = home.path("runs.log").to_string_lossy().to_string();
+    let script = home.write(
+        "creds.sh",
+        &format!("#!/bin/sh\necho run >> '{log}'\necho '{{\"Version\": 1, \"AccessKeyId\": \"AKIDFAKEPROC\", \"SecretAccessKey\": \"{SECRET}\"}}'\n"),
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let config = home.write("aws/config", &format!("[default]\ncredential_process = {script}\n"));
+    let env = isolated_env(&home, &[("AWS_CONFIG_FILE", &config), ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/creds")]);
+    for _ in 0..5 {
+        // What the runtime does for every stream.
+        let auth = resolve_auth(&AuthOptions { env: Some(env.clone()), ..Default::default() }).await.expect("auth");
+        let bedrock_core::auth::Auth::SigV4(provider) = auth else { panic!("expected SigV4") };
+        let creds = provider.provide_credentials().await.expect("credentials");
+        assert_eq!(creds.access_key_id(), "AKIDFAKEPROC");
+    }
+    let runs = std::fs::read_to_string(&log).expect("script ran");
+    assert_eq!(runs.lines().count(), 1, "credential_process must be run once, not per request");
+}
