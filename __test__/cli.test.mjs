@@ -226,19 +226,39 @@ test('models list: table, --json, --plain, --provider, --filter', { skip: !hasDi
   const plain = cli(['models', 'list', '--plain', '--filter', 'anthropic', '--endpoint-url', emu.url])
   assert.equal(plain.status, 0, plain.stderr)
   const refs = plain.stdout.trimEnd().split('\n')
-  assert.ok(refs.length > 0)
-  for (const ref of refs) assert.match(ref, /^amazon-bedrock\/([a-z-]+\.)?anthropic\./)
+  assert.ok(refs.length > 0 && refs.length < parsed.count)
+  const allRefs = new Set(parsed.models.map((m) => m.key))
+  for (const ref of refs) assert.ok(allRefs.has(ref), ref)
+  assert.ok(refs.includes('amazon-bedrock/anthropic.claude-3-haiku-20240307-v1:0'))
+  assert.ok(!refs.some((ref) => /amazon\.nova|meta\.llama/.test(ref)), 'other providers filtered out')
 
   const other = cli(['models', 'list', '--json', '--provider', 'openai', '--endpoint-url', emu.url])
   assert.equal(other.status, 0, other.stderr)
   assert.equal(JSON.parse(other.stdout).count, 0)
 })
 
-test('models list without permission exits 1 naming the permission', { skip: !hasDiscovery && 'discoverModels is not in this build' }, () => {
+test('models list: rejected credentials exit 1 with the code and a hint; a partial list warns', { skip: !hasDiscovery && 'discoverModels is not in this build' }, async () => {
   const r = cli(['models', 'list', '--endpoint-url', emu.url], { AWS_SECRET_ACCESS_KEY: 'wrong-secret-00000000000000000000000000' })
   assert.equal(r.status, 1)
-  assert.match(r.stderr, /^error: \[\w+\] /)
+  assert.equal(r.stdout, '')
+  assert.match(r.stderr, /^error: \[InvalidSignatureException\] List\w+: /)
+  assert.match(r.stderr, /hint: AWS rejected these credentials/)
   assert.ok(!r.stderr.includes('wrong-secret'))
+
+  // ListInferenceProfiles denied: the foundation models are still listed, with a warning
+  // naming the permission.
+  const limited = await bedrock.startEmulator({ denyOperations: ['ListInferenceProfiles'] })
+  try {
+    const partial = cli(['models', 'list', '--plain', '--endpoint-url', limited.url], {
+      AWS_ACCESS_KEY_ID: limited.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: limited.secretAccessKey,
+    })
+    assert.equal(partial.status, 0, partial.stderr)
+    assert.ok(partial.stdout.includes('amazon-bedrock/anthropic.claude-3-haiku-20240307-v1:0\n'))
+    assert.match(partial.stderr, /^warning: ListInferenceProfiles: \[AccessDenied\w*\] .*bedrock:ListInferenceProfiles/m)
+  } finally {
+    await limited.close()
+  }
 })
 
 // --- auth -----------------------------------------------------------------------------

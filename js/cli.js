@@ -129,6 +129,15 @@ async function modelsList(bedrock, flags) {
     } finally {
       spin.stop()
     }
+    // Nothing listed because every call failed: that is a failure, not an empty account.
+    if (models.length === 0 && warnings.length > 0) {
+      const first = warnings[0]
+      throw Object.assign(new Error(`${first.operation ? `${first.operation}: ` : ''}${first.message}`), {
+        code: first.code,
+        requestId: first.requestId,
+        region: options.region,
+      })
+    }
   }
   const rows = modelRows(models, { provider })
   if (flags['--json']) {

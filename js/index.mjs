@@ -22,6 +22,15 @@ export const {
   // pi-ai registry drop-in
   registerBedrockNative,
   BEDROCK_API,
+  // model discovery and the gateway's provider entry
+  discoverModels,
+  discoverModelsDetailed,
+  clearDiscoveryCache,
+  resolveBedrockProvider,
+  // credentials and configuration
+  detectAuthMarker,
+  probeCredentials,
+  loadConfig,
   // request building
   buildConverseRequest,
   buildSimpleConverseRequest,
