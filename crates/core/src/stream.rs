@@ -63,6 +63,17 @@ pub struct StreamSettings {
     pub max_retry_delay: Duration,
     /// Yield Bedrock's own events ([`Op::Raw`]) instead of pi-ai events.
     pub raw: bool,
+    pub proxy: ProxySetting,
+}
+
+/// Which HTTP proxy to use for Bedrock.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ProxySetting {
+    /// `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` / `NO_PROXY` (either case), as pi-ai.
+    FromEnv,
+    Disabled,
+    /// This proxy for every destination (`http://[user:pass@]host:port`).
+    Url(String),
 }
 
 impl StreamSettings {
@@ -78,6 +89,7 @@ impl StreamSettings {
             retry_base_delay: DEFAULT_RETRY_BASE_DELAY,
             max_retry_delay: DEFAULT_MAX_RETRY_DELAY,
             raw: false,
+            proxy: ProxySetting::FromEnv,
         }
     }
 }
@@ -110,6 +122,8 @@ pub struct StreamControl {
     pub endpoint: Option<String>,
     /// Yield Bedrock's own events instead of pi-ai events.
     pub raw: Option<bool>,
+    /// HTTP proxy URL for Bedrock (default: the `HTTPS_PROXY`/`NO_PROXY` environment).
+    pub proxy: Option<String>,
 }
 
 impl StreamControl {
@@ -130,6 +144,9 @@ impl StreamControl {
             settings.max_retry_delay = Duration::from_millis(ms);
         }
         settings.raw = self.raw.unwrap_or(false);
+        if let Some(url) = self.proxy.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+            settings.proxy = ProxySetting::Url(url.to_string());
+        }
     }
 }
 

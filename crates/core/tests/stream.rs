@@ -484,3 +484,64 @@ fn throughput_of_decoding_and_mapping_50k_deltas() {
         50_000.0 / elapsed.as_secs_f64()
     );
 }
+
+/// A minimal HTTP CONNECT proxy: records each CONNECT target (and whether it carried
+/// proxy credentials), then relays bytes both ways.
+async fn connect_proxy() -> (String, std::sync::Arc<std::sync::Mutex<Vec<(String, bool)>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+    let addr = listener.local_addr().expect("addr");
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let log = log.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    if client.read_exact(&mut byte).await.is_err() {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head).to_string();
+                let target = head.split_whitespace().nth(1).unwrap_or("").to_string();
+                let authorized = head.to_ascii_lowercase().contains("proxy-authorization: basic");
+                log.lock().expect("log").push((target.clone(), authorized));
+                let Ok(mut upstream) = tokio::net::TcpStream::connect(&target).await else { return };
+                if client.write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n").await.is_err() {
+                    return;
+                }
+                let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+            });
+        }
+    });
+    (format!("http://{addr}"), seen)
+}
+
+#[tokio::test]
+async fn streams_through_an_http_connect_proxy_without_leaking_its_credentials() {
+    let emu = emulator().await;
+    let (proxy_url, seen) = connect_proxy().await;
+    let mut s = settings(&emu);
+    s.proxy = bedrock_core::stream::ProxySetting::Url(proxy_url.replace("http://", "http://user:pa55word@"));
+    let ops = run(s).await;
+    assert!(matches!(ops.last(), Some(Op::Done { .. })), "{:?}", ops.last());
+    let target = emu.url().trim_start_matches("http://").to_string();
+    assert_eq!(seen.lock().expect("log").clone(), vec![(target, true)]);
+
+    // A proxy that refuses: a network error that names the proxy but not its password.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = closed.local_addr().expect("addr").port();
+    drop(closed);
+    let mut s = settings(&emu);
+    s.max_retries = 0;
+    s.proxy = bedrock_core::stream::ProxySetting::Url(format!("http://user:pa55word@127.0.0.1:{port}"));
+    let ops = run(s).await;
+    let error = final_error(&ops);
+    assert_eq!(error.code, ErrorCode::Network);
+    assert!(error.message.contains(&format!("127.0.0.1:{port}")), "{}", error.message);
+    assert!(!error.message.contains("pa55word"), "{}", error.message);
+    emu.close().await;
+}

@@ -11,18 +11,20 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use hyper_util::client::legacy::connect::proxy::Tunnel;
+use hyper_util::client::proxy::matcher::Matcher;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use rand::Rng;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::mapper::{self, error_frame_error, exception_frame_error, format_aws_error_message, Mapper, Op};
-use super::{ConverseStreamRequest, StreamSettings, MAX_BACKOFF};
+use super::{ConverseStreamRequest, ProxySetting, StreamSettings, MAX_BACKOFF};
 use crate::error::{Error, ErrorCode};
 use crate::eventstream::FrameDecoder;
 
-type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
+type HttpsClient = Client<hyper_rustls::HttpsConnector<ProxyAwareConnector>, Full<Bytes>>;
 
 /// Largest HTTP error body read; AWS error bodies are a few hundred bytes.
 const MAX_ERROR_BODY: usize = 64 * 1024;
@@ -39,24 +41,81 @@ pub(super) fn converse_stream_url(endpoint: &str, model_id: &str) -> String {
     )
 }
 
-/// One pooled client per connect timeout, shared by every stream in the process.
-fn client(connect_timeout: Duration) -> Result<HttpsClient, Error> {
-    static CLIENTS: OnceLock<Mutex<HashMap<Duration, HttpsClient>>> = OnceLock::new();
+/// Connects directly, or through an HTTP CONNECT tunnel when the proxy rules (the
+/// standard `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` variables, or an explicit proxy)
+/// say so; TLS to Bedrock then runs inside the tunnel.
+#[derive(Clone)]
+struct ProxyAwareConnector {
+    http: HttpConnector,
+    proxies: Arc<Matcher>,
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+impl tower_service::Service<http::Uri> for ProxyAwareConnector {
+    type Response = TokioIo<tokio::net::TcpStream>;
+    type Error = BoxError;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self::Response, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), BoxError>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, dst: http::Uri) -> Self::Future {
+        let mut http = self.http.clone();
+        let intercept = self.proxies.intercept(&dst);
+        Box::pin(async move {
+            match intercept {
+                None => http.call(dst).await.map_err(Into::into),
+                Some(proxy) => {
+                    let mut tunnel = Tunnel::new(proxy.uri().clone(), http);
+                    if let Some(auth) = proxy.basic_auth() {
+                        tunnel = tunnel.with_auth(auth.clone());
+                    }
+                    tunnel.call(dst).await.map_err(|e| format!("proxy {}: {e}", redact_userinfo(proxy.uri())).into())
+                }
+            }
+        })
+    }
+}
+
+/// A proxy URL may carry `user:password@`; never show it.
+fn redact_userinfo(uri: &http::Uri) -> String {
+    let host = uri.host().unwrap_or("");
+    match uri.port_u16() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
+    }
+}
+
+fn proxy_rules(proxy: &ProxySetting) -> Matcher {
+    match proxy {
+        ProxySetting::FromEnv => Matcher::from_env(),
+        ProxySetting::Disabled => Matcher::builder().build(),
+        ProxySetting::Url(url) => Matcher::builder().all(url.clone()).build(),
+    }
+}
+
+/// One pooled client per (connect timeout, proxy setting), shared by every stream in the process.
+fn client(connect_timeout: Duration, proxy: &ProxySetting) -> Result<HttpsClient, Error> {
+    static CLIENTS: OnceLock<Mutex<HashMap<(Duration, ProxySetting), HttpsClient>>> = OnceLock::new();
     let clients = CLIENTS.get_or_init(|| Mutex::new(HashMap::new()));
     let mut map = clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(client) = map.get(&connect_timeout) {
+    let key = (connect_timeout, proxy.clone());
+    if let Some(client) = map.get(&key) {
         return Ok(client.clone());
     }
-    let client = build_client(connect_timeout)?;
-    map.insert(connect_timeout, client.clone());
+    let client = build_client(connect_timeout, proxy)?;
+    map.insert(key, client.clone());
     Ok(client)
 }
 
-fn build_client(connect_timeout: Duration) -> Result<HttpsClient, Error> {
+fn build_client(connect_timeout: Duration, proxy: &ProxySetting) -> Result<HttpsClient, Error> {
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     http.set_connect_timeout(Some(connect_timeout));
     http.set_nodelay(true);
+    let connector = ProxyAwareConnector { http, proxies: Arc::new(proxy_rules(proxy)) };
     let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let builder = match hyper_rustls::HttpsConnectorBuilder::new().with_provider_and_native_roots(provider.clone()) {
         Ok(builder) => builder,
@@ -71,7 +130,7 @@ fn build_client(connect_timeout: Duration) -> Result<HttpsClient, Error> {
             hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(config)
         }
     };
-    let connector = builder.https_or_http().enable_http1().wrap_connector(http);
+    let connector = builder.https_or_http().enable_http1().wrap_connector(connector);
     Ok(Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(60)).build(connector))
 }
 
@@ -173,7 +232,7 @@ async fn attempt_once(
         return Attempt::FailedEarly(e.with_retryable(false), None);
     }
 
-    let client = match client(settings.connect_timeout) {
+    let client = match client(settings.connect_timeout, &settings.proxy) {
         Ok(c) => c,
         Err(e) => return Attempt::FailedEarly(e, None),
     };
