@@ -188,6 +188,70 @@ export async function run(model: Model): Promise<ErrorCode | 'ok'> {
   assert.equal(status, 0, output)
 })
 
+test('what the functions really return type-checks as the declared types (no missing or extra fields)', async () => {
+  const bedrock = await import('bedrock-native')
+  const emu = await bedrock.startEmulator()
+  const saved = { ...process.env }
+  Object.assign(process.env, { AWS_ACCESS_KEY_ID: emu.accessKeyId, AWS_SECRET_ACCESS_KEY: emu.secretAccessKey, AWS_REGION: emu.region })
+  delete process.env.AWS_PROFILE
+  delete process.env.AWS_BEARER_TOKEN_BEDROCK
+  const samples = []
+  // Object literals are checked for excess properties: an undeclared field fails too.
+  const sample = (type, value) => samples.push(`export const s${samples.length}: ${type} = ${JSON.stringify(value)}`)
+  try {
+    const configFile = path.join(work, 'openclaw.json')
+    fs.writeFileSync(
+      configFile,
+      `{ plugins: { entries: { "amazon-bedrock": { config: { discovery: { region: "us-east-1", providerFilter: ["anthropic"] },
+         guardrail: { guardrailIdentifier: "gr-1", guardrailVersion: "1", trace: "enabled" } } } } },
+         models: { providers: { "amazon-bedrock": { baseUrl: "${emu.url}", models: [] } } } }`,
+    )
+    const model = {
+      id: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', name: 'Claude', api: 'bedrock-converse-stream', provider: 'amazon-bedrock',
+      baseUrl: emu.url, reasoning: true, input: ['text'], cost: { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 }, contextWindow: 200000, maxTokens: 8192,
+    }
+    const context = { messages: [{ role: 'user', content: 'Use the lookup tool', timestamp: 1 }], tools: [{ name: 'lookup', description: 'Look up', parameters: { type: 'object', properties: { q: { type: 'string' } } } }] }
+
+    sample('AuthMarker', bedrock.detectAuthMarker())
+    sample('ProbeCredentialsResult', await bedrock.probeCredentials({ timeoutMs: 2000 }))
+    sample('BedrockSettings', bedrock.loadConfig({ path: configFile }))
+    sample('DiscoveryResult', await bedrock.discoverModelsDetailed({ endpoint: emu.url, refreshInterval: 0 }))
+    sample('DiscoveredModel[]', (await bedrock.discoverModels({ endpoint: emu.url })).slice(0, 3))
+    sample('BedrockProvider | null', await bedrock.resolveBedrockProvider({ path: configFile, endpoint: emu.url }))
+    sample('ConverseRequest', bedrock.buildConverseRequest(model, context, { reasoning: 'low' }))
+    const events = bedrock.converseStream(model, context, { reasoning: 'low' })
+    // Mid-stream, partial blocks carry pi-ai's own bookkeeping (`index`, `partialJson`),
+    // undeclared in pi-ai's types as well; they are gone from the final message.
+    const withoutBookkeeping = (event) =>
+      JSON.parse(JSON.stringify(event, (key, value) => (key === 'index' || key === 'partialJson' ? undefined : value)))
+    for await (const event of events) sample('AssistantMessageEvent', withoutBookkeeping(event))
+    sample('AssistantMessage', await events.result())
+    emu.script('*', { times: 3, http: { status: 429, errorType: 'ThrottlingException', message: 'slow down' } })
+    for await (const event of bedrock.converseStream(model, context, { maxRetries: 0 })) {
+      if (event.type === 'error') sample('AssistantMessageErrorEvent', event)
+    }
+    emu.script('*', { times: 1, http: { status: 400, errorType: 'ValidationException', message: 'bad' } })
+    for await (const raw of bedrock.converseStreamRaw(model, context, { maxRetries: 0 })) sample('RawConverseStreamEvent', raw)
+    try {
+      bedrock.buildConverseRequest(model, { messages: 5 })
+    } catch (error) {
+      sample('Omit<BedrockNativeError, "message" | "stack">', { ...error })
+    }
+    sample('EmulatorRequest', emu.requests().find((r) => r.operation === 'ConverseStream'))
+  } finally {
+    process.env = saved
+    await emu.close()
+  }
+  const file = `import type { AuthMarker, ProbeCredentialsResult, BedrockSettings, DiscoveryResult, DiscoveredModel, BedrockProvider,
+  ConverseRequest, AssistantMessageEvent, AssistantMessage, AssistantMessageErrorEvent, RawConverseStreamEvent, BedrockNativeError,
+  EmulatorRequest } from 'bedrock-native'
+${samples.join('\n')}
+`
+  assert.ok(samples.length > 15)
+  const { status, output } = compile('runtime-shapes', { 'shapes.ts': file }, { withPiAi: false })
+  assert.equal(status, 0, output)
+})
+
 test('type errors in a consumer are reported (the types are not any)', () => {
   const wrong = `
 import { converseStream, type Model, type ErrorCode, type BedrockNativeError } from 'bedrock-native'

@@ -644,10 +644,35 @@ export interface EmulatorRequest {
   operation: string
   modelId?: string
   headers: Record<string, string>
-  auth: { scheme: string; ok: boolean; verified: boolean; accessKeyId?: string; errorType?: string; message?: string }
+  /** `HTTP/1.1` or `HTTP/2.0`. */
+  httpVersion?: string
+  connectionId?: number
+  atMs?: number
+  queryParams?: Record<string, string>
+  auth: {
+    /** `sigv4`, `bearer` or `none`. */
+    scheme: string
+    ok: boolean
+    verified: boolean
+    accessKeyId?: string
+    signedHeaders?: string[]
+    region?: string
+    errorType?: string
+    message?: string
+  }
   body?: any
   bodyBytes: number
-  response: { status: number; errorType?: string; scripted: boolean; framesSent: number; bytesSent: number; completed: boolean; clientDisconnected: boolean }
+  response: {
+    status: number
+    errorType?: string
+    scripted: boolean
+    framesSent: number
+    bytesSent: number
+    completed: boolean
+    clientDisconnected: boolean
+    fault?: string
+    finishedAtMs?: number
+  }
   [key: string]: unknown
 }
 
