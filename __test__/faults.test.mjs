@@ -297,3 +297,78 @@ test('raw mode: faults end the iteration with one { error } item with the right 
   }
   await assertHealthy('raw')
 })
+
+// --- Discovery (control plane): same faults on ListFoundationModels / ListInferenceProfiles.
+// strict mode rejects once with the code; advisory mode resolves with the failure as a
+// warning (partial: true). Each call is bounded by its timeoutMs (with the SDK's retries).
+
+const DISCOVERY_TIMEOUT_MS = 1500
+const DISCOVERY_BOUND_MS = 30000
+
+function discoveryOptions(mode, extra = {}) {
+  return {
+    region: 'us-east-1',
+    endpoint: emu.url,
+    env: { AWS_ACCESS_KEY_ID: emu.accessKeyId, AWS_SECRET_ACCESS_KEY: emu.secretAccessKey, AWS_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true' },
+    timeoutMs: DISCOVERY_TIMEOUT_MS,
+    refreshInterval: 0,
+    mode,
+    ...extra,
+  }
+}
+
+async function assertDiscoveryHealthy(label) {
+  addon.clearDiscoveryCache()
+  emu.reset()
+  const result = await within(DISCOVERY_BOUND_MS, addon.discoverModelsDetailed(discoveryOptions('strict')), `${label}: follow-up discovery`)
+  assert.ok(result.models.length > 0, `${label}: follow-up discovery found nothing`)
+  assert.equal(result.partial, false)
+  assert.deepEqual(unhandled, [], `${label}: unhandled rejections`)
+}
+
+const DISCOVERY_FAULTS = [
+  ['HTTP 400 ValidationException', 'op:ListFoundationModels', { http: { status: 400, errorType: 'ValidationException', message: 'bad' } }, 'ValidationException'],
+  ['HTTP 403 AccessDeniedException', 'op:ListFoundationModels', { http: { status: 403, errorType: 'AccessDeniedException' } }, 'AccessDenied'],
+  ['HTTP 404 ResourceNotFoundException', 'op:ListFoundationModels', { http: { status: 404, errorType: 'ResourceNotFoundException' } }, 'ResourceNotFoundException'],
+  ['HTTP 429 ThrottlingException', 'op:ListFoundationModels', { times: 0, http: { status: 429, errorType: 'ThrottlingException' } }, 'ThrottlingException'],
+  ['HTTP 500 on ListInferenceProfiles', 'op:ListInferenceProfiles', { times: 0, http: { status: 500, errorType: 'InternalServerException' } }, 'InternalServerException'],
+  ['HTTP 503 ServiceUnavailableException', 'op:ListFoundationModels', { times: 0, http: { status: 503, errorType: 'ServiceUnavailableException' } }, 'ServiceUnavailableException'],
+  ['reset before headers', 'op:ListFoundationModels', { times: 0, faults: { resetBeforeHeaders: true } }, 'Network'],
+  ['no response (stall)', 'op:ListFoundationModels', { times: 0, faults: { delayBeforeHeadersMs: 60000 } }, 'Timeout'],
+  ['a body that is not the expected JSON', 'op:ListFoundationModels', { json: 'not an object' }, null],
+]
+
+for (const [label, op, script, code] of DISCOVERY_FAULTS) {
+  test(`discovery: ${label} rejects once in strict mode and is a warning in advisory mode`, { skip: typeof addon.discoverModelsDetailed !== 'function' && 'discovery not in this build' }, async () => {
+    for (const mode of ['strict', 'advisory']) {
+      addon.clearDiscoveryCache()
+      emu.reset()
+      emu.script(op, script)
+      const call = addon.discoverModelsDetailed(discoveryOptions(mode))
+      if (mode === 'strict') {
+        const error = await within(DISCOVERY_BOUND_MS, call.then(() => null, (e) => e), `discovery ${label}`)
+        assert.ok(error instanceof Error, `${label}: strict discovery did not reject`)
+        if (code) assert.equal(error.code, code, `${label}: ${error.message}`)
+        else assert.ok(['Protocol', 'AwsError'].includes(error.code), `${label}: ${error.code}: ${error.message}`)
+      } else {
+        const result = await within(DISCOVERY_BOUND_MS, call, `discovery ${label}`)
+        assert.equal(result.partial, true, label)
+        assert.ok(result.warnings.length >= 1, label)
+        if (code) assert.ok(result.warnings.some((w) => w.code === code), `${label}: ${JSON.stringify(result.warnings)}`)
+      }
+    }
+    await assertDiscoveryHealthy(label)
+  })
+}
+
+test('discovery: connection refused rejects with Network (strict) / warns (advisory)', { skip: typeof addon.discoverModelsDetailed !== 'function' && 'discovery not in this build' }, async () => {
+  const endpoint = `http://127.0.0.1:${await closedPort()}`
+  addon.clearDiscoveryCache()
+  const error = await within(DISCOVERY_BOUND_MS, addon.discoverModelsDetailed(discoveryOptions('strict', { endpoint })).then(() => null, (e) => e), 'refused strict')
+  assert.equal(error?.code, 'Network', error?.message)
+  addon.clearDiscoveryCache()
+  const result = await within(DISCOVERY_BOUND_MS, addon.discoverModelsDetailed(discoveryOptions('advisory', { endpoint })), 'refused advisory')
+  assert.equal(result.partial, true)
+  assert.ok(result.warnings.some((w) => w.code === 'Network'))
+  await assertDiscoveryHealthy('refused')
+})
