@@ -196,6 +196,39 @@ test('DEBUG=bedrock-native logs the stream on stderr without secrets; quiet by d
   assert.ok(!failed.stderr.includes(emu.secretAccessKey))
 })
 
+test('Ctrl+C during chat stops the request at once and exits 130', async () => {
+  emu.reset()
+  // Two frames, then the model goes silent for a minute.
+  emu.script('amazon.nova-micro-v1:0', { text: 'partial answer that stalls', chunkSize: 8, faults: { stallAfterFrames: 3, stallMs: 60_000 } })
+  const child = spawn(process.execPath, [cliPath, 'chat', '-m', 'amazon.nova-micro-v1:0', '--endpoint-url', emu.url, 'hi'], {
+    env: userEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  child.stdout.on('data', (chunk) => {
+    out += chunk
+  })
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })))
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no output before the stall: ${out}`)), 30_000)
+    child.stdout.on('data', () => {
+      if (out.includes('partial')) {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+  })
+  child.kill('SIGINT')
+  const { code } = await exited
+  assert.equal(code, 130)
+  assert.ok(out.startsWith('partial'))
+  const stream = emu.requests().find((r) => r.operation === 'ConverseStream')
+  assert.equal(stream.response.completed, false)
+  // The server notices the closed socket asynchronously: wait for it, bounded.
+  for (let i = 0; i < 100 && emu.connections().open > 0; i++) await new Promise((r) => setTimeout(r, 50))
+  assert.equal(emu.connections().open, 0, 'the connection was closed')
+})
+
 // --- models list ----------------------------------------------------------------------
 
 test('models list: table, --json, --plain, --provider, --filter', { skip: !hasDiscovery && 'discoverModels is not in this build' }, () => {

@@ -7,6 +7,11 @@ import assert from 'node:assert/strict'
 import * as piAi from '@mariozechner/pi-ai'
 import * as bedrock from 'bedrock-native'
 import { runAgentLoop, bedrockModel } from '../examples/agent-loop.mjs'
+import { spawnSync } from 'node:child_process'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
 
 const { registerApiProvider, getApiProvider, unregisterApiProviders, resetApiProviders, streamSimple } = piAi
 
@@ -127,6 +132,14 @@ test('the example agent loop: tool call, tool result, answer — two turns throu
   assert.equal(lastUser.role, 'user')
   assert.equal(lastUser.content[0].toolResult.toolUseId, calls[0].id)
   assert.equal(lastUser.content[0].toolResult.content[0].text, 'Sunny, 21°C in Lisbon')
+})
+
+test('examples/agent-loop.mjs runs as a user would run it', () => {
+  const result = spawnSync(process.execPath, [path.join(root, 'examples', 'agent-loop.mjs')], { encoding: 'utf8', timeout: 60_000 })
+  assert.equal(result.status, 0, result.stderr)
+  assert.match(result.stdout, /\[tool call get_weather \{"city":"Lisbon"\}\]/)
+  assert.match(result.stdout, /returned Sunny, 21°C in Lisbon/)
+  assert.match(result.stdout, /^2 turns, \d+ tokens$/m)
 })
 
 test('pi-ai streamSimple() through the addon sends what pi-ai\'s own streamSimpleBedrock sends', async () => {
