@@ -570,6 +570,26 @@ test('onResponse is called as pi-ai calls it, before the first event', async () 
   assert.equal(message.errorMessage, 'rejected by hook')
 })
 
+test('abort while onPayload runs: nothing streams, aborted error', async () => {
+  await emu.reset()
+  const controller = new AbortController()
+  const stream = addon.converseStream(model, context, {
+    signal: controller.signal,
+    onPayload: async () => {
+      controller.abort()
+      await new Promise((r) => setTimeout(r, 20))
+      return undefined
+    },
+  })
+  const { events } = await transcript(stream)
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ['error'],
+  )
+  assert.equal(events[0].reason, 'aborted')
+  assert.equal((await emu.requests()).filter((r) => r.operation === 'ConverseStream').length, 0)
+})
+
 test('raw mode yields Bedrock events unmapped; complete() returns the final message', async () => {
   await emu.reset()
   const raw = []

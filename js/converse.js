@@ -67,6 +67,8 @@ function converseStream(model, context, options = {}) {
         return
       }
       if (handle === null || stream.done) {
+        // Aborted (or left) while onPayload ran: never let the request go on unobserved.
+        handle?.abort()
         stream.fail('aborted', ABORTED_MESSAGE, { code: 'Aborted', retryable: false })
         return
       }
