@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
+import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -167,9 +168,13 @@ test('rejected credentials exit 1 with an actionable message and no secret', () 
   assert.ok(!r.stderr.includes('not-the-right-secret-value'))
 })
 
-test('an unreachable endpoint exits 1 with a Network error', () => {
+test('an unreachable endpoint exits 1 with a Network error', async () => {
   // A port that was just free: nothing listens there.
-  const r = cli(['chat', '-m', 'amazon.nova-micro-v1:0', '--endpoint-url', 'http://127.0.0.1:9', 'hi'])
+  const server = net.createServer()
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address()
+  await new Promise((resolve) => server.close(resolve))
+  const r = cli(['chat', '-m', 'amazon.nova-micro-v1:0', '--endpoint-url', `http://127.0.0.1:${port}`, 'hi'])
   assert.equal(r.status, 1)
   assert.match(r.stderr, /^error: \[Network\] /)
   assert.match(r.stderr, /hint: could not reach Bedrock/)
