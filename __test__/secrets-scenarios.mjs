@@ -136,6 +136,10 @@ if (ip) {
   await new Promise((r) => sniffer.listen(0, '0.0.0.0', r))
   const port = sniffer.address().port
   await scenario('stream-bearer-plain-http-remote', () => streamAll(model, { ...FAST, bearerToken: S.bearerToken, endpoint: `http://${ip}:${port}` }))
+  if (typeof addon.discoverModels === 'function') {
+    addon.clearDiscoveryCache?.()
+    await scenario('discover-bearer-plain-http-remote', () => addon.discoverModels({ region: 'us-east-1', endpoint: `http://${ip}:${port}`, bearerToken: S.bearerToken, mode: 'strict', timeoutMs: 1000 }))
+  }
   await new Promise((r) => setTimeout(r, 200))
   sniffer.close()
   process.stdout.write(`SNIFFED-BEARER ${received.includes(S.bearerToken) ? 'yes' : 'no'} bytes=${received.length}\n`)

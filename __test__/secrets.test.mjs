@@ -123,6 +123,7 @@ test('a bearer token is not sent over plain HTTP to a non-loopback address', () 
   if (sniffed === 'skipped') return
   assert.equal(sniffed, 'no')
   assert.match(scenarios().get('stream-bearer-plain-http-remote') ?? '', /"type":"error"/)
+  if (/^AVAILABLE .*discoverModels/m.test(output)) assert.ok(scenarios().has('discover-bearer-plain-http-remote:threw'), 'discovery with a bearer token over plain HTTP to a remote host did not fail')
 })
 
 test('credentials, config and discovery ran with the secrets present', () => {
