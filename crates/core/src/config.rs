@@ -25,12 +25,21 @@ const PLUGIN_PATH: &str = "plugins.entries.amazon-bedrock.config";
 const LEGACY_DISCOVERY_PATH: &str = "models.bedrockDiscovery";
 const PROVIDER_PATH: &str = "models.providers.amazon-bedrock";
 
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct LoadOptions {
     /// Explicit config file; must exist.
     pub path: Option<PathBuf>,
     /// Environment to read `OPENCLAW_*`, `HOME`, `AWS_*` from; `None` = process env.
     pub env: Option<HashMap<String, String>>,
+}
+
+impl std::fmt::Debug for LoadOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadOptions")
+            .field("path", &self.path)
+            .field("env", &crate::credentials::RedactedEnv(&self.env))
+            .finish()
+    }
 }
 
 /// The discovery settings after merging, defaults and clamping.

@@ -13,6 +13,7 @@
 //! identities carry a truncated SHA-256 of the key id / token.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -64,7 +65,7 @@ pub fn detect_auth_marker(env: &dyn EnvLookup) -> AuthMarker {
 /// Default bound for [`probe_credentials`].
 pub const DEFAULT_PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct ProbeOptions {
     pub region: Option<String>,
     pub profile: Option<String>,
@@ -337,7 +338,7 @@ pub fn describe_credentials_error(e: &CredentialsError) -> String {
 }
 
 /// What [`resolve_auth`] needs.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct AuthOptions {
     pub bearer_token: Option<String>,
     pub profile: Option<String>,
@@ -432,10 +433,53 @@ pub fn credential_identity(options: &AuthOptions) -> String {
 const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(300);
 
 /// Caches the chain's answer until near expiry; one refresh at a time.
-#[derive(Debug)]
 pub struct CachingProvider {
     inner: SharedCredentialsProvider,
     cached: Arc<tokio::sync::Mutex<Option<Credentials>>>,
+}
+
+impl fmt::Debug for CachingProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CachingProvider(** redacted **)")
+    }
+}
+
+impl fmt::Debug for ProbeOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProbeOptions")
+            .field("region", &self.region)
+            .field("profile", &self.profile)
+            .field("timeout", &self.timeout)
+            .field("env", &RedactedEnv(&self.env))
+            .finish()
+    }
+}
+
+impl fmt::Debug for AuthOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthOptions")
+            .field("bearer_token", &self.bearer_token.as_ref().map(|_| "** redacted **"))
+            .field("profile", &self.profile)
+            .field("region", &self.region)
+            .field("env", &RedactedEnv(&self.env))
+            .finish()
+    }
+}
+
+/// Debug view of an env map: variable names only, never values (they include secrets).
+pub struct RedactedEnv<'a>(pub &'a Option<HashMap<String, String>>);
+
+impl fmt::Debug for RedactedEnv<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            None => f.write_str("None (process env)"),
+            Some(map) => {
+                let mut names: Vec<&String> = map.keys().collect();
+                names.sort();
+                write!(f, "{{ names: {names:?}, values: ** redacted ** }}")
+            }
+        }
+    }
 }
 
 impl CachingProvider {
@@ -511,6 +555,20 @@ mod tests {
         assert_eq!(m.marker, Some("AWS_PROFILE"));
         let m = detect_auth_marker(&env(&[("AWS_PROFILE", ""), ("AWS_BEARER_TOKEN_BEDROCK", "")]));
         assert_eq!(m.marker, None);
+    }
+
+    #[test]
+    fn option_debug_output_never_shows_values() {
+        let opts = AuthOptions {
+            bearer_token: Some("tok-secret-1".into()),
+            env: Some(env(&[("AWS_SECRET_ACCESS_KEY", "env-secret-2")])),
+            ..Default::default()
+        };
+        let text = format!("{opts:?}");
+        assert!(!text.contains("tok-secret-1") && !text.contains("env-secret-2"), "{text}");
+        assert!(text.contains("AWS_SECRET_ACCESS_KEY"));
+        let probe = ProbeOptions { env: Some(env(&[("AWS_SESSION_TOKEN", "sess-3")])), ..Default::default() };
+        assert!(!format!("{probe:?}").contains("sess-3"));
     }
 
     #[test]

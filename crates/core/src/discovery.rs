@@ -335,7 +335,7 @@ pub enum Mode {
     Strict,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct DiscoveryOptions {
     pub region: Option<String>,
     pub provider_filter: Vec<String>,
@@ -354,6 +354,25 @@ pub struct DiscoveryOptions {
     pub env: Option<HashMap<String, String>>,
     /// Bound on each API call (connect + response); `None` = 30 s.
     pub timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for DiscoveryOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DiscoveryOptions")
+            .field("region", &self.region)
+            .field("provider_filter", &self.provider_filter)
+            .field("refresh_interval_secs", &self.refresh_interval_secs)
+            .field("default_context_window", &self.default_context_window)
+            .field("default_max_tokens", &self.default_max_tokens)
+            .field("endpoint", &self.endpoint)
+            .field("bearer_token", &self.bearer_token.as_ref().map(|_| "** redacted **"))
+            .field("profile", &self.profile)
+            .field("mode", &self.mode)
+            .field("cache_file", &self.cache_file)
+            .field("env", &crate::credentials::RedactedEnv(&self.env))
+            .field("timeout", &self.timeout)
+            .finish()
+    }
 }
 
 /// A failure that did not stop discovery (advisory mode).
@@ -907,7 +926,7 @@ impl Drop for DiskLock {
 // Provider resolution (what the gateway registers)
 // ---------------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct ProviderOptions {
     pub env: Option<HashMap<String, String>>,
     /// Control-plane endpoint override (else the explicit provider's non-standard baseUrl).
@@ -917,6 +936,19 @@ pub struct ProviderOptions {
     pub mode: Mode,
     /// Bound for the credential probe in auto mode.
     pub probe_timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for ProviderOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderOptions")
+            .field("env", &crate::credentials::RedactedEnv(&self.env))
+            .field("endpoint", &self.endpoint)
+            .field("bearer_token", &self.bearer_token.as_ref().map(|_| "** redacted **"))
+            .field("profile", &self.profile)
+            .field("mode", &self.mode)
+            .field("probe_timeout", &self.probe_timeout)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone)]
