@@ -253,7 +253,14 @@ async fn main() {
     let workload = args.next().unwrap_or_else(|| fail("usage: bench-rust-client <workload> '<params JSON>'".into()));
     let params: Value = serde_json::from_str(&args.next().unwrap_or_else(|| "{}".into()))
         .unwrap_or_else(|e| fail(format!("params: {e}")));
-    let result = match workload.as_str() {
+    // On a worker thread, as a server's request handler would run: the consumer is then
+    // woken on the runtime's own threads instead of parking the main thread per batch.
+    let result = tokio::spawn(run_workload(workload, params)).await.unwrap_or_else(|e| fail(format!("workload task: {e}")));
+    println!("{result}");
+}
+
+async fn run_workload(workload: String, params: Value) -> Value {
+    match workload.as_str() {
         "w1" => one_stream(&params).await,
         "w2" => concurrent(&params).await,
         "w3" => sequential(&params).await,
@@ -261,6 +268,5 @@ async fn main() {
         "w5" => discovery(&params).await,
         "mem" => memory(&params).await,
         other => fail(format!("unknown workload {other:?}")),
-    };
-    println!("{result}");
+    }
 }
