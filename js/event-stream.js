@@ -35,8 +35,8 @@ function newAssistantMessage(model) {
     role: 'assistant',
     content: [],
     api: 'bedrock-converse-stream',
-    provider: model.provider,
-    model: model.id,
+    provider: model?.provider,
+    model: model?.id,
     usage: {
       input: 0,
       output: 0,
