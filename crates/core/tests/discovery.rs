@@ -367,8 +367,7 @@ async fn missing_credentials_are_named_and_nothing_is_sent() {
     assert_eq!(err.code, ErrorCode::NoCredentials);
     assert!(err.message.contains("no AWS credentials"), "{}", err.message);
     assert!(emu.requests().is_empty(), "nothing is sent without credentials");
-    // Dropped, not closed: Emulator::close() waits forever when no connection was ever made.
-    drop(emu);
+    emu.close().await;
 }
 
 fn fixture(name: &str) -> Value {

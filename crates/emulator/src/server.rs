@@ -388,7 +388,10 @@ impl Emulator {
     }
 
     fn shutdown_now(&self) {
-        let _ = self.shared.shutdown.send(true);
+        // send_replace, not send: `send` drops the value when no receiver exists yet (close
+        // right after start, before the accept loop subscribed), which left close() waiting
+        // on an accept loop that never saw the shutdown.
+        self.shared.shutdown.send_replace(true);
     }
 }
 

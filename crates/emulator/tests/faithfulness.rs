@@ -910,3 +910,18 @@ fn frames_encode_like_the_recordings() {
         }
     }
 }
+
+/// Regression: close() right after start, before any connection (and before the accept
+/// loop first ran), used to wait forever because the shutdown signal was dropped.
+#[tokio::test]
+async fn close_right_after_start_returns() {
+    for _ in 0..20 {
+        let emu = bedrock_emulator::Emulator::start(bedrock_emulator::EmulatorConfig::default())
+            .await
+            .expect("emulator starts");
+        tokio::time::timeout(std::time::Duration::from_secs(5), emu.close())
+            .await
+            .expect("close() returns without any connection having been made");
+        assert!(emu.is_closed());
+    }
+}
