@@ -82,16 +82,20 @@ async function memory(runStream, params) {
   for (let i = 0; i < (params.warmup ?? 500); i++) await runStream(params.model, {})
   for (let i = 0; i < (params.warmupAborted ?? 50); i++) await runStream(params.abortModel, { abortAfterFirst: true })
   await settle()
+  // Where the memory sits (V8 heap vs native), for reading an RSS growth.
+  const usage = { afterWarmup: process.memoryUsage() }
   const rssAfterWarmup = rss().now
   const t0 = performance.now()
   for (let i = 0; i < (params.streams ?? 10000); i++) await runStream(params.model, {})
   await settle()
+  usage.afterStreams = process.memoryUsage()
   const rssAfterStreams = rss().now
   for (let i = 0; i < (params.aborted ?? 1000); i++) await runStream(params.abortModel, { abortAfterFirst: true })
   await new Promise((resolve) => setTimeout(resolve, 200))
   await settle()
+  usage.afterAborted = process.memoryUsage()
   const rssAfterAborted = rss().now
-  return { rssAfterWarmup, rssAfterStreams, rssAfterAborted, peakRssBytes: rss().peak, wallMs: performance.now() - t0 }
+  return { rssAfterWarmup, rssAfterStreams, rssAfterAborted, peakRssBytes: rss().peak, wallMs: performance.now() - t0, memoryUsage: usage }
 }
 
 async function discovery(discover, params) {
