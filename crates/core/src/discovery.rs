@@ -663,8 +663,87 @@ async fn fetch(r: &Resolved) -> Result<Snapshot> {
             Vec::new()
         }
     };
+    remember_profile_bases(&profiles);
     let models = build_model_list(&fms, &profiles, &r.filter, r.defaults);
     Ok(Snapshot { models: Arc::new(models), warnings, fetched_at_ms: now_ms(), from_disk: false })
+}
+
+// ---------------------------------------------------------------------------------------
+// Application inference profiles -> base model (for the request builder's family rules)
+// ---------------------------------------------------------------------------------------
+
+/// Application profile ARN -> base foundation model id. An ARN's base model never
+/// changes, so what any discovery run or `GetInferenceProfile` learnt is kept for the
+/// life of the process.
+static PROFILE_BASES: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
+
+fn profile_bases() -> std::sync::MutexGuard<'static, HashMap<String, String>> {
+    // Only whole entries are inserted, so a poisoned lock still holds a consistent map.
+    PROFILE_BASES.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn remember_profile_bases(profiles: &[InferenceProfileInfo]) {
+    let learnt: Vec<(String, String)> = profiles
+        .iter()
+        .filter(|p| crate::request::is_application_profile_arn(&p.inference_profile_id))
+        .filter_map(|p| profile_base_model_id(p).map(|base| (p.inference_profile_id.clone(), base)))
+        .collect();
+    if !learnt.is_empty() {
+        profile_bases().extend(learnt);
+    }
+}
+
+/// Where to ask `GetInferenceProfile` when discovery has not seen a profile.
+#[derive(Clone, Default)]
+pub struct ProfileLookupOptions {
+    pub region: String,
+    /// Control-plane endpoint override (`None` = AWS's standard endpoint for `region`).
+    pub endpoint: Option<String>,
+    pub bearer_token: Option<String>,
+    pub profile: Option<String>,
+    pub timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for ProfileLookupOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProfileLookupOptions")
+            .field("region", &self.region)
+            .field("endpoint", &self.endpoint)
+            .field("bearer_token", &self.bearer_token.as_ref().map(|_| "** redacted **"))
+            .field("profile", &self.profile)
+            .finish()
+    }
+}
+
+/// The base foundation model of an application inference profile ARN: from what
+/// discovery listed, else from `GetInferenceProfile` (remembered). `None` when it cannot
+/// be learnt (no permission, unreachable): the caller then treats the ARN as pi-ai does,
+/// by its id alone, rather than failing the request.
+pub async fn application_profile_base_model(arn: &str, options: ProfileLookupOptions) -> Option<String> {
+    if let Some(base) = profile_bases().get(arn) {
+        return Some(base.clone());
+    }
+    let resolved = resolve_options(&DiscoveryOptions {
+        region: Some(options.region.clone()),
+        endpoint: options.endpoint.clone(),
+        bearer_token: options.bearer_token.clone(),
+        profile: options.profile.clone(),
+        timeout: Some(options.timeout.unwrap_or(Duration::from_secs(5))),
+        ..Default::default()
+    });
+    let (client, _) = build_client(&resolved).await.ok()?;
+    count_call("GetInferenceProfile");
+    let output = client.get_inference_profile().inference_profile_identifier(arn).send().await.ok()?;
+    let info = InferenceProfileInfo {
+        inference_profile_id: arn.to_string(),
+        inference_profile_name: None,
+        status: None,
+        profile_type: Some("APPLICATION".to_string()),
+        model_arns: output.models().iter().filter_map(|m| m.model_arn().map(str::to_string)).collect(),
+    };
+    let base = profile_base_model_id(&info)?;
+    profile_bases().insert(arn.to_string(), base.clone());
+    Some(base)
 }
 
 // ---------------------------------------------------------------------------------------

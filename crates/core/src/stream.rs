@@ -23,7 +23,11 @@ use crate::auth::Auth;
 use crate::credentials::{resolve_auth, AuthOptions};
 use crate::error::Error;
 use crate::region::{resolve_region, Endpoints, ProcessEnv};
-use crate::request::{build_converse_request, Context, Model, StreamOptions};
+use crate::discovery::{application_profile_base_model, ProfileLookupOptions};
+use crate::request::{
+    arn_region, build_converse_request, build_converse_request_with, is_application_profile_arn, Context, Model,
+    RawProcessEnv, StreamOptions,
+};
 
 pub use mapper::{ModelCost, Op, StopReason, Usage};
 
@@ -181,7 +185,25 @@ pub async fn prepare(
         None => {
             let context =
                 context.ok_or_else(|| Error::invalid_argument("context: required to build the request"))?;
-            let built = build_converse_request(model, context, options)?;
+            let built = if is_application_profile_arn(&model.id) {
+                // The ARN names no model, so pi-ai's id-based family rules (thinking,
+                // caching, temperature) need the profile's base model.
+                let region = arn_region(&model.id).unwrap_or_else(|| {
+                    resolve_region(options.region.as_deref(), model.base_url.as_deref(), options.profile.as_deref(), &ProcessEnv).0
+                });
+                let endpoints = Endpoints::resolve(&region, model.base_url.as_deref(), control.endpoint.as_deref());
+                let lookup = ProfileLookupOptions {
+                    endpoint: endpoints.custom.then(|| endpoints.control.clone()),
+                    region,
+                    bearer_token: options.bearer_token.clone(),
+                    profile: options.profile.clone(),
+                    timeout: None,
+                };
+                let base = application_profile_base_model(&model.id, lookup).await;
+                build_converse_request_with(model, context, options, &|_: &str| base.clone(), &RawProcessEnv)?
+            } else {
+                build_converse_request(model, context, options)?
+            };
             PreparedBody { model_id: built.model_id, body: built.body, region: built.arn_region }
         }
     };
