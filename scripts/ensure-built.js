@@ -5,6 +5,7 @@
 // build that `npm test`, `npm run demo` and the Rust tests share.
 
 const { spawnSync } = require('node:child_process')
+const fs = require('node:fs')
 const path = require('node:path')
 
 const root = path.join(__dirname, '..')
@@ -25,6 +26,14 @@ function hostTriple() {
  */
 function ensureBuilt({ release = false, withTests = false } = {}) {
   const napi = path.join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'napi.cmd' : 'napi')
+  if (!fs.existsSync(napi)) {
+    // A fresh clone: `npm test` and `npm run demo` must work with nothing run before.
+    process.stderr.write('[bedrock-native] installing JS dev dependencies (npm install)\n')
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
+    const install = spawnSync(npm, ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' })
+    if (install.error) throw install.error
+    if (install.status !== 0) throw new Error(`npm install failed (exit ${install.status})`)
+  }
   const args = ['build', '--platform']
   if (release) args.push('--release')
   if (withTests) args.push('--', '--workspace', '--lib', '--bins', '--tests')
