@@ -168,6 +168,17 @@ test('rejected credentials exit 1 with an actionable message and no secret', () 
   assert.ok(!r.stderr.includes('not-the-right-secret-value'))
 })
 
+test('no credentials at all: exit 1, NoCredentials and what to set', () => {
+  const none = { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_CONFIG_FILE: path.join(home, 'none'), AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'none') }
+  for (const args of [['chat', '-m', 'amazon.nova-micro-v1:0', '--endpoint-url', emu.url, 'hi'], ['models', 'list', '--endpoint-url', emu.url]]) {
+    const r = cli(args, none)
+    assert.equal(r.status, 1, args.join(' '))
+    assert.equal(r.stdout, '')
+    assert.match(r.stderr, /^error: \[NoCredentials\] /)
+    assert.match(r.stderr, /hint: no AWS credentials found: export AWS_ACCESS_KEY_ID\/AWS_SECRET_ACCESS_KEY, set AWS_PROFILE/)
+  }
+})
+
 test('an unreachable endpoint exits 1 with a Network error', async () => {
   // A port that was just free: nothing listens there.
   const server = net.createServer()
