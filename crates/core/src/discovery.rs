@@ -665,6 +665,14 @@ async fn fetch(r: &Resolved) -> Result<Snapshot> {
     };
     remember_profile_bases(&profiles);
     let models = build_model_list(&fms, &profiles, &r.filter, r.defaults);
+    crate::debug_log!(
+        "discovery {}: {} foundation models, {} inference profiles -> {} models{}",
+        r.region,
+        fms.len(),
+        profiles.len(),
+        models.len(),
+        if warnings.is_empty() { "" } else { " (partial: ListInferenceProfiles failed)" }
+    );
     Ok(Snapshot { models: Arc::new(models), warnings, fetched_at_ms: now_ms(), from_disk: false })
 }
 

@@ -165,6 +165,14 @@ pub(super) async fn run(
                 };
                 match delay {
                     Some(delay) => {
+                        crate::debug_log!(
+                            "stream {}: attempt {} failed ({}{}), retrying in {} ms",
+                            request.model_id,
+                            attempt + 1,
+                            error.code,
+                            error.request_id.as_deref().map(|id| format!(", request id {id}")).unwrap_or_default(),
+                            delay.as_millis()
+                        );
                         tokio::time::sleep(delay).await;
                         attempt += 1;
                     }
@@ -280,6 +288,13 @@ async fn attempt_once(
         return Attempt::FailedEarly(error.with_request_id(request_id), Some(shown));
     }
     response_started.store(true, Ordering::SeqCst);
+    crate::debug_log!(
+        "stream {}: HTTP {} request id {} (attempt {})",
+        request.model_id,
+        status.as_u16(),
+        request_id.as_deref().unwrap_or("-"),
+        attempt + 1
+    );
     if tx.send(Op::Response { status: status.as_u16(), request_id: request_id.clone() }).await.is_err() {
         return Attempt::ConsumerGone;
     }
