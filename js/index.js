@@ -29,6 +29,9 @@ for (const [name, value] of Object.entries(native)) {
   }
 }
 
+// Discovery: a JS-side memo in front of the native cache (js/discovery.js).
+Object.assign(api, require('./discovery.js').createDiscovery(api))
+
 const converse = require('./converse.js')
 for (const [name, value] of Object.entries(converse)) api[name] = value
 
