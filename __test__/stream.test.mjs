@@ -296,6 +296,13 @@ SCENARIOS['in-stream accessDeniedException (unmodeled)'] = {
   frames: [start, text(0, 'Partial '), { exception: 'accessDeniedException', data: { message: 'no access' } }],
 }
 
+const STOP_REASON_CODES = {
+  guardrail_intervened: 'GuardrailIntervened',
+  content_filtered: 'ContentFiltered',
+  malformed_model_output: 'MalformedModelOutput',
+  malformed_tool_use: 'MalformedModelOutput',
+}
+
 for (const scenarioName of Object.keys(SCENARIOS)) {
   test(`same events as pi-ai: ${scenarioName}`, async () => {
     const { pi, ours } = await both(SCENARIOS[scenarioName])
@@ -306,6 +313,12 @@ for (const scenarioName of Object.keys(SCENARIOS)) {
     const failing = /Exception|guardrail|content_filtered|malformed|error message-type/.test(scenarioName)
     assert.equal(pi.events.at(-1).type, failing ? 'error' : 'done', scenarioName)
     assertSameTranscript(pi, ours, scenarioName)
+    // Beyond pi-ai: an error stop reason carries a code a gateway can act on.
+    const stopCode = STOP_REASON_CODES[scenarioName.replace('stop reason ', '')]
+    if (stopCode) {
+      assert.equal(ours.events.at(-1).code, stopCode, scenarioName)
+      assert.equal(ours.events.at(-1).retryable, false, scenarioName)
+    }
   })
 }
 

@@ -185,6 +185,14 @@ export type ErrorCode =
   /** The peer did not speak Bedrock's protocol (bad frame, CRC, JSON). */
   | 'Protocol'
   | 'InternalError'
+  /** The stream ended with `stopReason: guardrail_intervened`. */
+  | 'GuardrailIntervened'
+  /** The stream ended with `stopReason: content_filtered`. */
+  | 'ContentFiltered'
+  /** The stream ended with `stopReason: malformed_model_output` or `malformed_tool_use`. */
+  | 'MalformedModelOutput'
+  /** Any other stop reason that is not stop / length / tool use (Bedrock's in `awsType`). */
+  | 'UnexpectedStopReason'
 
 /** What thrown errors and rejections of this package carry (an `Error`; a `TypeError`
  *  for `InvalidArgument`). */

@@ -49,6 +49,15 @@ pub enum ErrorCode {
     Protocol,
     /// A bug: a Rust panic caught at the FFI boundary.
     InternalError,
+    // --- a stream that ended with a stop reason pi-ai treats as an error ---
+    /// `stopReason: guardrail_intervened`: a guardrail blocked the input or output.
+    GuardrailIntervened,
+    /// `stopReason: content_filtered`: the model's content filter stopped it.
+    ContentFiltered,
+    /// `stopReason: malformed_model_output` / `malformed_tool_use`.
+    MalformedModelOutput,
+    /// Any other stop reason Bedrock adds that is not stop/length/tool use.
+    UnexpectedStopReason,
 }
 
 impl ErrorCode {
@@ -80,6 +89,10 @@ impl ErrorCode {
             ErrorCode::Network => "Network",
             ErrorCode::Protocol => "Protocol",
             ErrorCode::InternalError => "InternalError",
+            ErrorCode::GuardrailIntervened => "GuardrailIntervened",
+            ErrorCode::ContentFiltered => "ContentFiltered",
+            ErrorCode::MalformedModelOutput => "MalformedModelOutput",
+            ErrorCode::UnexpectedStopReason => "UnexpectedStopReason",
         }
     }
 
@@ -105,6 +118,17 @@ impl ErrorCode {
             "expiredtokenexception" => ErrorCode::ExpiredTokenException,
             "invalidsignatureexception" => ErrorCode::InvalidSignatureException,
             _ => ErrorCode::AwsError,
+        }
+    }
+
+    /// The code for a stream that ended with a stop reason that is an error (pi-ai maps
+    /// every stop reason but stop/length/tool use to `error`).
+    pub fn from_stop_reason(raw: &str) -> ErrorCode {
+        match raw {
+            "guardrail_intervened" => ErrorCode::GuardrailIntervened,
+            "content_filtered" => ErrorCode::ContentFiltered,
+            r if r.starts_with("malformed_") => ErrorCode::MalformedModelOutput,
+            _ => ErrorCode::UnexpectedStopReason,
         }
     }
 
@@ -246,6 +270,16 @@ mod tests {
             ErrorCode::AccessDeniedException
         );
         assert_eq!(ErrorCode::from_aws_type("SomethingNew"), ErrorCode::AwsError);
+    }
+
+    #[test]
+    fn error_stop_reasons_have_their_own_codes() {
+        assert_eq!(ErrorCode::from_stop_reason("guardrail_intervened").as_str(), "GuardrailIntervened");
+        assert_eq!(ErrorCode::from_stop_reason("content_filtered").as_str(), "ContentFiltered");
+        assert_eq!(ErrorCode::from_stop_reason("malformed_tool_use"), ErrorCode::MalformedModelOutput);
+        assert_eq!(ErrorCode::from_stop_reason("malformed_model_output"), ErrorCode::MalformedModelOutput);
+        assert_eq!(ErrorCode::from_stop_reason("something_new"), ErrorCode::UnexpectedStopReason);
+        assert!(!ErrorCode::GuardrailIntervened.is_retryable());
     }
 
     #[test]

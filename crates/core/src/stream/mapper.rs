@@ -465,8 +465,9 @@ impl Mapper {
     pub fn finish(&self) -> Op {
         if self.stop_reason == StopReason::Error {
             let raw = self.raw_stop_reason.clone().unwrap_or_default();
-            let mut error = Error::new(ErrorCode::AwsError, format!("Bedrock stopped the response with stopReason {raw:?}"));
-            // The caller can tell a guardrail from a content filter by this.
+            let mut error =
+                Error::new(ErrorCode::from_stop_reason(&raw), format!("Bedrock stopped the response with stopReason {raw:?}"));
+            // Bedrock's own stop reason, for reasons newer than our codes.
             error.aws_type = Some(raw);
             error.retryable = false;
             Op::Error { reason: StopReason::Error, message: "An unknown error occurred".into(), error: Box::new(error) }
