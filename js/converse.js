@@ -18,13 +18,35 @@ function errorFields(error) {
   }
 }
 
+/** An InvalidArgument error (a TypeError, as the native ones are) naming the argument. */
+function invalidArgument(message) {
+  const error = new TypeError(message)
+  error.code = 'InvalidArgument'
+  error.retryable = false
+  return error
+}
+
+/** JSON text of one argument for the native side: the one crossing into Rust. A value
+ *  JSON cannot hold (a cycle, a BigInt, nesting deeper than the JS stack) or a missing
+ *  argument is the caller's mistake, named as such rather than an internal error. */
+function argumentJson(name, value) {
+  if (value === undefined || value === null) {
+    throw invalidArgument(`${name}: expected an object, got ${value === null ? 'null' : 'undefined'}`)
+  }
+  try {
+    return JSON.stringify(value)
+  } catch (error) {
+    throw invalidArgument(`${name}: cannot be passed to Bedrock as JSON: ${error.message}`)
+  }
+}
+
 /** Starts the native stream: body built in Rust from `context`, or (with `onPayload`)
  *  built first, handed to `onPayload`, and the possibly replaced body sent verbatim. */
 async function startNative(model, context, options) {
-  const modelJson = JSON.stringify(model)
-  const optionsJson = JSON.stringify(options)
+  const modelJson = argumentJson('model', model)
+  const optionsJson = argumentJson('options', options)
   if (typeof options.onPayload !== 'function') {
-    return native.startConverseStream(modelJson, JSON.stringify(context), optionsJson)
+    return native.startConverseStream(modelJson, argumentJson('context', context), optionsJson)
   }
   const request = native.buildConverseRequest(model, context, options)
   const replaced = await options.onPayload(toPiPayload(request), model)
