@@ -111,7 +111,7 @@ function syncExports() {
   return found
 }
 
-test('every sync export opts into catch_unwind', { todo: 'the binding owners still have to add #[napi(catch_unwind)] to their sync exports' }, () => {
+test('every sync export opts into catch_unwind', () => {
   const unguarded = syncExports().filter((e) => !e.guarded && e.name !== 'panic_probe_unguarded')
   assert.deepEqual(unguarded.map((e) => `${e.file}:${e.name}`), [])
 })

@@ -27,7 +27,7 @@ pub struct JsAuthMarker {
 
 /// Env markers in OpenClaw's order (bearer token → key pair → profile → default chain),
 /// trimmed, blank = absent. Sync, no I/O. `env` defaults to `process.env`.
-#[napi]
+#[napi(catch_unwind)]
 pub fn detect_auth_marker(env: Option<HashMap<String, String>>) -> JsAuthMarker {
   let marker = match &env {
     Some(map) => core_credentials::detect_auth_marker(map),
@@ -138,7 +138,7 @@ pub(crate) fn settings_to_json(s: &BedrockSettings) -> Value {
 /// Finds and parses the OpenClaw config (JSON5) and resolves the Bedrock settings.
 /// Throws `ConfigSyntax` (with `location`), `ConfigType` (with `keyPath`) or
 /// `ConfigNotFound` (an explicitly named file is missing).
-#[napi(ts_return_type = "BedrockSettings")]
+#[napi(catch_unwind, ts_return_type = "BedrockSettings")]
 pub fn load_config(options: Option<JsLoadConfigOptions>) -> napi::Result<Value> {
   let (path, env) = match options {
     Some(o) => (o.path.map(PathBuf::from), o.env),

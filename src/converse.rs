@@ -38,7 +38,7 @@ fn parse_arg(text: Option<String>, what: &str) -> napi::Result<Value> {
 /// when given, is `JSON.stringify({ modelId, body, region? })` to send instead of
 /// building the body from `context` (what `onPayload` returned). Never throws for
 /// stream failures: those arrive as the final error op.
-#[napi(js_name = "startConverseStream")]
+#[napi(catch_unwind, js_name = "startConverseStream")]
 pub fn start_converse_stream(
   model: String,
   context: Option<String>,
@@ -95,7 +95,7 @@ impl JsConverseStream {
   }
 
   /// Closes the connection now; the pending/next `nextBatch()` yields the `aborted` error.
-  #[napi]
+  #[napi(catch_unwind)]
   pub fn abort(&self) {
     self.abort.abort();
   }

@@ -176,7 +176,7 @@ pub async fn discover_models_detailed(options: Option<JsDiscoveryOptions>) -> na
 }
 
 /// Forgets the in-process discovery cache (a cache file, if any, is left alone).
-#[napi]
+#[napi(catch_unwind)]
 pub fn clear_discovery_cache() {
   core_discovery::clear_cache();
 }

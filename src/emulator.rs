@@ -29,32 +29,32 @@ pub struct JsEmulator {
 #[napi]
 impl JsEmulator {
   /// `http://127.0.0.1:PORT`: the endpoint for both the control plane and the runtime.
-  #[napi(getter)]
+  #[napi(catch_unwind, getter)]
   pub fn url(&self) -> String {
     self.url.clone()
   }
 
-  #[napi(getter)]
+  #[napi(catch_unwind, getter)]
   pub fn port(&self) -> u32 {
     self.port
   }
 
-  #[napi(getter)]
+  #[napi(catch_unwind, getter)]
   pub fn region(&self) -> String {
     self.region.clone()
   }
 
-  #[napi(getter)]
+  #[napi(catch_unwind, getter)]
   pub fn access_key_id(&self) -> String {
     self.access_key_id.clone()
   }
 
-  #[napi(getter)]
+  #[napi(catch_unwind, getter)]
   pub fn secret_access_key(&self) -> String {
     self.secret_access_key.clone()
   }
 
-  #[napi(getter)]
+  #[napi(catch_unwind, getter)]
   pub fn bearer_token(&self) -> String {
     self.bearer_token.clone()
   }
@@ -65,38 +65,38 @@ impl JsEmulator {
   /// body?, bodyBytes, response: { status, errorType?, scripted, framesSent, bytesSent,
   /// completed, clientDisconnected, fault?, finishedAtMs? } }`. The Authorization value is
   /// never recorded.
-  #[napi(ts_return_type = "Array<Record<string, any>>")]
+  #[napi(catch_unwind, ts_return_type = "Array<Record<string, any>>")]
   pub fn requests(&self) -> Value {
     self.inner.requests_json()
   }
 
-  #[napi]
+  #[napi(catch_unwind)]
   pub fn clear_requests(&self) {
     self.inner.clear_requests();
   }
 
   /// Queues a script (see docs/CONTRACTS.md) for a model id, `"*"` (any model) or
   /// `"op:ListInferenceProfiles"` (a control-plane operation).
-  #[napi(ts_args_type = "modelId: string, script: Record<string, any>")]
+  #[napi(catch_unwind, ts_args_type = "modelId: string, script: Record<string, any>")]
   pub fn script(&self, model_id: String, script: Value) -> napi::Result<()> {
     self.inner.script_json(&model_id, &script).map_err(invalid_argument)
   }
 
   /// Clears scripts, recorded requests, closed-connection records and the prompt cache.
-  #[napi]
+  #[napi(catch_unwind)]
   pub fn reset(&self) {
     self.inner.reset();
   }
 
   /// `{ total, open, closed, connections: [{ id, peer, openedAtMs, closedAtMs?,
   /// peerClosedAtMs?, requests }] }` (times in ms since the epoch).
-  #[napi(ts_return_type = "{ total: number; open: number; closed: number; connections: Array<{ id: number; peer: string; openedAtMs: number; closedAtMs?: number; peerClosedAtMs?: number; requests: number }> }")]
+  #[napi(catch_unwind, ts_return_type = "{ total: number; open: number; closed: number; connections: Array<{ id: number; peer: string; openedAtMs: number; closedAtMs?: number; peerClosedAtMs?: number; requests: number }> }")]
   pub fn connections(&self) -> Value {
     self.inner.connections_json()
   }
 
   /// The foundation models and inference profiles it serves.
-  #[napi(ts_return_type = "{ foundationModels: Array<Record<string, any>>; inferenceProfiles: Array<Record<string, any>> }")]
+  #[napi(catch_unwind, ts_return_type = "{ foundationModels: Array<Record<string, any>>; inferenceProfiles: Array<Record<string, any>> }")]
   pub fn catalogue(&self) -> Value {
     json!({
       "foundationModels": self.inner.foundation_models(),

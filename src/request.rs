@@ -71,6 +71,7 @@ fn take_pending_exception_message(env: &Env) -> Option<String> {
 /// Throws `InvalidArgument` (with the message/part index) for malformed input or an image
 /// type Bedrock does not accept.
 #[napi(
+  catch_unwind,
   js_name = "buildConverseRequest",
   ts_args_type = "model: object, context: object, options?: object | undefined | null",
   ts_return_type = "{ modelId: string; body: Record<string, unknown>; region?: string }"
@@ -90,6 +91,7 @@ pub fn build_converse_request_js(
 /// `streamSimpleBedrock` derivation first (default `maxTokens`, thinking budget folded into
 /// `maxTokens` for budget-thinking Claude models, non-base options dropped).
 #[napi(
+  catch_unwind,
   js_name = "buildSimpleConverseRequest",
   ts_args_type = "model: object, context: object, options?: object | undefined | null",
   ts_return_type = "{ modelId: string; body: Record<string, unknown>; region?: string }"
