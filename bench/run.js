@@ -2,7 +2,8 @@
 'use strict'
 // `npm run bench`: the addon against the JS path it replaces, side by side in one run.
 //
-// The emulator runs in its own process and serves pre-encoded streams; every client runs
+// The emulator runs in its own process (the release addon's, via the CLI) and serves
+// pre-encoded streams; every client runs
 // in its own process, one at a time, in a rotating order each round (A/B/C/D, B/C/D/A,
 // ...); each table shows medians over the rounds and ratios to (a). See bench/README.md.
 //
@@ -96,7 +97,8 @@ function timedBuild(label, args, cwd) {
   return seconds
 }
 
-/** Emulator and Rust client binaries (built in release unless --debug / --no-build). */
+/** How to start the emulator, the Rust client binary (built in release unless --debug /
+ *  --no-build) and the pinned release addon. */
 function prepareBinaries(buildTimes) {
   const triple = hostTriple()
   const rustClientDir = path.join(__dirname, 'rust-client')
@@ -108,21 +110,23 @@ function prepareBinaries(buildTimes) {
       .sort((x, y) => fs.statSync(y).mtimeMs - fs.statSync(x).mtimeMs)
     if (candidates.length === 0) buildTimes.emulator = timedBuild('emulator (debug)', ['build', '-p', 'bedrock-emulator'], root)
     if (opts.build) buildTimes.rustClient = timedBuild('Rust client (debug)', ['build', '--target-dir', rustTarget], rustClientDir)
+    const binary = candidates[0] ?? path.join(root, 'target', 'debug', exe('bedrock-emulator'))
     return {
-      emulator: candidates[0] ?? path.join(root, 'target', 'debug', exe('bedrock-emulator')),
+      emulator: { command: binary, args: ['--port', '0'], env: {} },
       rustClient: path.join(rustTarget, 'debug', exe('bench-rust-client')),
     }
   }
-  if (opts.build) {
-    // Same --target as `napi build`, so dependencies the addon's release build already
-    // compiled with the same features are reused.
-    buildTimes.emulator = timedBuild('emulator (release)', ['build', '--release', '--target', triple, '-p', 'bedrock-emulator'], root)
-    if (wanted('d')) buildTimes.rustClient = timedBuild('Rust client (release)', ['build', '--release', '--target-dir', rustTarget], rustClientDir)
+  if (opts.build && wanted('d')) {
+    buildTimes.rustClient = timedBuild('Rust client (release)', ['build', '--release', '--target-dir', rustTarget], rustClientDir)
   }
+  const addon = releaseAddon(triple)
   return {
-    emulator: path.join(root, 'target', triple, 'release', exe('bedrock-emulator')),
+    // The emulator compiled into the release addon, run by the CLI in a Node process of
+    // its own: the same server code as the bedrock-emulator binary without a second
+    // release build of it (that build alone took ~2 minutes on 2 cores).
+    emulator: { command: process.execPath, args: [path.join(root, 'js', 'cli.js'), 'emulator', '--port', '0'], env: { NAPI_RS_NATIVE_LIBRARY_PATH: addon } },
     rustClient: path.join(rustTarget, 'release', exe('bench-rust-client')),
-    addon: releaseAddon(triple),
+    addon,
   }
 }
 
@@ -148,9 +152,9 @@ function wanted(client) {
 // ---------------------------------------------------------------------------------------
 // Emulator (own process, driven through its control endpoints)
 
-async function startEmulator(binary) {
-  if (!fs.existsSync(binary)) throw new Error(`emulator binary missing: ${binary}`)
-  const child = spawn(binary, ['--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] })
+async function startEmulator({ command, args, env }) {
+  if (!fs.existsSync(command)) throw new Error(`emulator binary missing: ${command}`)
+  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
   const url = await new Promise((resolve, reject) => {
     let out = ''
     const timer = setTimeout(() => reject(new Error(`emulator did not start: ${out}`)), 30_000)
