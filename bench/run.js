@@ -3,9 +3,9 @@
 // `npm run bench`: the addon against the JS path it replaces, side by side in one run.
 //
 // The emulator runs in its own process (the release addon's, via the CLI) and serves
-// pre-encoded streams; every client runs
-// in its own process, one at a time, in a rotating order each round (A/B/C/D, B/C/D/A,
-// ...); each table shows medians over the rounds and ratios to (a). See bench/README.md.
+// pre-encoded streams; every client runs in its own process, one at a time, in a
+// rotating order each round (A/B/C/D, B/C/D/A, ...); each table shows medians over the
+// rounds and ratios to (a). See bench/README.md.
 //
 //   node bench/run.js [--quick] [--rounds N] [--only w1,w3,mem] [--clients a,c,d]
 //                     [--no-build] [--debug]
