@@ -463,7 +463,7 @@ fn parse_guardrail(g: &Map<String, Value>, base: &str) -> Result<GuardrailSettin
                     Ok(Some(s))
                 } else {
                     let list = allowed.iter().map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(", ");
-                    Err(Error::new(ErrorCode::ConfigType, format!("{path}: expected one of {list}, got \"{s}\""))
+                    Err(Error::new(ErrorCode::ConfigType, format!("{path}: expected one of {list}"))
                         .with_key_path(path))
                 }
             }
