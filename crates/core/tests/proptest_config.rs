@@ -213,3 +213,20 @@ fn regression_corpus() {
         }
     }
 }
+
+/// Regression (found by `arbitrary_config_values_resolve_or_name_the_key` at 200k cases): a
+/// value outside an enum (`guardrail.trace`, `streamProcessingMode`) was quoted back in the
+/// error, so a secret pasted into the wrong key ended up in error messages and logs.
+#[test]
+fn enum_type_errors_do_not_quote_the_value() {
+    let env: HashMap<String, String> = HashMap::new();
+    for key in ["trace", "streamProcessingMode"] {
+        let root = serde_json::json!({"plugins": {"entries": {"amazon-bedrock": {"config": {
+            "guardrail": {"guardrailIdentifier": "g", "guardrailVersion": "1", key: SECRET}
+        }}}}});
+        let e = settings_from_value(&root, None, &env).expect_err("not an allowed value");
+        assert_eq!(e.code, ErrorCode::ConfigType);
+        assert!(e.key_path.as_deref().is_some_and(|p| p.ends_with(key)), "{e:?}");
+        assert!(!e.message.contains(SECRET), "{}", e.message);
+    }
+}
