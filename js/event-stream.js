@@ -63,7 +63,11 @@ function errorInfo(info) {
 class AssistantMessageEventStream {
   constructor(model) {
     this.output = newAssistantMessage(model)
+    // Events not yet taken by the iterator, from `head` on. A head index instead of
+    // shift(): shift() copies the array, so a consumer lagging behind a fast stream would
+    // pay for the whole backlog on every event.
     this.queue = []
+    this.head = 0
     this.waiting = []
     this.done = false
     this.native = null
@@ -244,8 +248,14 @@ class AssistantMessageEventStream {
   async *[Symbol.asyncIterator]() {
     try {
       while (true) {
-        if (this.queue.length > 0) {
-          yield this.queue.shift()
+        if (this.head < this.queue.length) {
+          const event = this.queue[this.head]
+          this.queue[this.head++] = undefined
+          if (this.head === this.queue.length) {
+            this.queue.length = 0
+            this.head = 0
+          }
+          yield event
         } else if (this.done) {
           return
         } else {

@@ -49,8 +49,11 @@ pub const DEFAULT_RETRY_BASE_DELAY: Duration = Duration::from_millis(500);
 pub const MAX_BACKOFF: Duration = Duration::from_secs(20);
 /// A server retry hint longer than this fails at once instead (pi-ai's `maxRetryDelayMs`).
 pub const DEFAULT_MAX_RETRY_DELAY: Duration = Duration::from_secs(60);
-/// Ops buffered between the network task and a slow consumer.
-const CHANNEL_CAPACITY: usize = 1024;
+/// Ops buffered between the network task and a slow consumer. Well below a whole reply,
+/// so a consumer that lags holds at most this many decoded ops per stream (the socket's
+/// backpressure does the rest), yet large enough that a fast stream crosses into JS in
+/// batches of hundreds of events.
+const CHANNEL_CAPACITY: usize = 256;
 
 /// Where and how to send, and how patient to be.
 #[derive(Debug, Clone)]
@@ -318,6 +321,8 @@ impl ConverseStream {
             // Ops still queued were never seen by the caller; the stream ends here.
             batch.clear();
             self.rx.close();
+            // Free what the task already queued now, not when JS finalises the wrapper.
+            while self.rx.try_recv().is_ok() {}
             self.finished = true;
             // pi-ai's texts: the AWS SDK's "Request aborted" before the response, the
             // socket's "aborted" once the body was streaming.

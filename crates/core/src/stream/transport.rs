@@ -131,7 +131,13 @@ fn build_client(connect_timeout: Duration, proxy: &ProxySetting) -> Result<Https
         }
     };
     let connector = builder.https_or_http().enable_http1().wrap_connector(connector);
-    Ok(Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(60)).build(connector))
+    Ok(Client::builder(TokioExecutor::new())
+        .pool_idle_timeout(Duration::from_secs(60))
+        // hyper's adaptive read buffer grows to ~400 KiB per connection on a fast stream;
+        // frames are small and the decoder reassembles big ones, so 64 KiB is plenty and
+        // keeps memory per open stream low.
+        .http1_max_buf_size(64 * 1024)
+        .build(connector))
 }
 
 /// How one attempt ended.
