@@ -397,9 +397,17 @@ async function runAddon(testCase, { recordPayload = false, onPayload } = {}) {
   for await (const event of addon.converseStream({ ...testCase.model, baseUrl }, testCase.context, options)) {
     if (event.type === 'error') error = event // pi-ai's fields plus `code`, `retryable`
   }
-  if (captured.length === 0) return { error, payloadSeen }
-  assert.equal(captured.length, 1, 'the addon sent exactly one request')
-  return { request: captured[0], body: JSON.parse(captured[0].body), raw: captured[0].body, payloadSeen }
+  // Intended difference: for an application profile ARN the addon first asks
+  // GetInferenceProfile (GET /inference-profiles/...) for the base model's family rules.
+  const lookups = captured.filter((r) => r.path.startsWith('/inference-profiles/'))
+  const sent = captured.filter((r) => !r.path.startsWith('/inference-profiles/'))
+  if (lookups.length > 0) {
+    assert.match(testCase.model.id, /:application-inference-profile\//, 'only profile ARNs are looked up')
+    assert.equal(lookups.length, 1, 'one GetInferenceProfile per unknown profile')
+  }
+  if (sent.length === 0) return { error, payloadSeen }
+  assert.equal(sent.length, 1, 'the addon sent exactly one request')
+  return { request: sent[0], body: JSON.parse(sent[0].body), raw: sent[0].body, payloadSeen }
 }
 
 /** A payload without its undefined / null members: pi-ai's object literals carry some
