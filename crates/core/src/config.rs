@@ -161,8 +161,45 @@ pub fn settings_from_value(root: &Value, file: Option<String>, env: &dyn EnvLook
         provider,
         region,
         region_source,
-        plugin_config: plugin_config.map(|m| Value::Object(m.clone())).unwrap_or(Value::Null),
+        plugin_config: plugin_config.map(|m| without_secrets(Value::Object(m.clone()))).unwrap_or(Value::Null),
     })
+}
+
+/// What replaces a secret-named value in what is handed back.
+pub const REDACTED: &str = "** redacted **";
+
+/// Whether a config key names a secret (`apiKey`, `secretAccessKey`, `sessionToken`,
+/// `bearerToken`, `password`, …). Not `maxTokens`: counts of tokens are not secrets.
+fn is_secret_key(key: &str) -> bool {
+    let k: String = key.chars().filter(|c| *c != '_' && *c != '-').collect::<String>().to_ascii_lowercase();
+    matches!(
+        k.as_str(),
+        "token" | "sessiontoken" | "bearertoken" | "authtoken" | "accesstoken" | "refreshtoken" | "idtoken"
+            | "awsbearertokenbedrock" | "awssessiontoken" | "secretaccesskey" | "awssecretaccesskey"
+    ) || k.ends_with("apikey")
+        || k.ends_with("secret")
+        || k.ends_with("secretkey")
+        || k.ends_with("password")
+}
+
+/// The config as handed back to callers: unknown keys are kept, but a secret written in
+/// the file (an `apiKey` beside the provider, say) is never returned.
+fn without_secrets(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| {
+                    if is_secret_key(&k) && !v.is_null() {
+                        (k, Value::String(REDACTED.to_string()))
+                    } else {
+                        (k, without_secrets(v))
+                    }
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(without_secrets).collect()),
+        other => other,
+    }
 }
 
 /// Config file to read and whether its absence is an error.
@@ -508,7 +545,7 @@ fn parse_provider(p: &Map<String, Value>) -> Result<ExplicitProvider> {
         api: opt_string("api")?,
         auth: opt_string("auth")?,
         models,
-        raw: Value::Object(p.clone()),
+        raw: without_secrets(Value::Object(p.clone())),
     })
 }
 
@@ -601,6 +638,25 @@ mod tests {
         // The allowed depth parses.
         let ok = format!("{}{}", "[".repeat(MAX_NESTING_DEPTH), "]".repeat(MAX_NESTING_DEPTH));
         assert!(parse_json5(&ok, Path::new("x.json")).is_ok());
+    }
+
+    #[test]
+    fn secrets_in_the_file_are_not_handed_back() {
+        let v = json5::from_str::<Value>(
+            r#"{ models: { providers: { "amazon-bedrock": { baseUrl: "https://x", apiKey: "KEY-123", maxTokens: 9,
+                 headers: { "x-api-key": "KEY-456" } } } },
+                 plugins: { entries: { "amazon-bedrock": { config: { bearerToken: "TOK-789", discovery: { region: "eu-west-1" } } } } } }"#,
+        )
+        .expect("json5");
+        let s = settings_from_value(&v, None, &HashMap::new()).expect("settings");
+        let text = format!("{:?} {} {}", s, s.provider.as_ref().expect("provider").raw, s.plugin_config);
+        for secret in ["KEY-123", "KEY-456", "TOK-789"] {
+            assert!(!text.contains(secret), "{secret} handed back: {text}");
+        }
+        let raw = &s.provider.expect("provider").raw;
+        assert_eq!(raw["apiKey"], REDACTED);
+        assert_eq!(raw["maxTokens"], 9, "token counts are not secrets");
+        assert_eq!(s.plugin_config["discovery"]["region"], "eu-west-1");
     }
 
     #[test]

@@ -209,12 +209,13 @@ impl Error {
         Error::new(ErrorCode::InternalError, message)
     }
 
-    /// An error reported by AWS (HTTP error body or in-stream exception frame).
+    /// An error reported by AWS (HTTP error body or in-stream exception frame). The
+    /// service's text goes through [`service_message`].
     pub fn aws(aws_type: &str, message: impl Into<String>, http_status: Option<u16>) -> Self {
         let code = ErrorCode::from_aws_type(aws_type);
         let short = aws_type.split(':').next().unwrap_or(aws_type);
         let short = short.rsplit('#').next().unwrap_or(short).to_string();
-        let mut e = Error::new(code, message);
+        let mut e = Error::new(code, service_message(&message.into()));
         e.aws_type = Some(short);
         e.http_status = http_status;
         if let Some(status) = http_status {
@@ -247,6 +248,19 @@ impl Error {
     }
 }
 
+/// Text from a server, made safe to show. AWS's signature-mismatch message quotes the
+/// canonical request and string to sign it expected, and those carry the caller's
+/// `x-amz-security-token` (the session token) in clear: everything from that quote on is
+/// dropped. The first sentence says what went wrong.
+pub fn service_message(text: &str) -> String {
+    const QUOTED_REQUEST: [&str; 2] = ["The Canonical String for this request", "The String-to-Sign should have been"];
+    let cut = QUOTED_REQUEST.iter().filter_map(|marker| text.find(marker)).min();
+    match cut {
+        Some(at) => text[..at].trim_end().to_string(),
+        None => text.to_string(),
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
@@ -270,6 +284,16 @@ mod tests {
             ErrorCode::AccessDeniedException
         );
         assert_eq!(ErrorCode::from_aws_type("SomethingNew"), ErrorCode::AwsError);
+    }
+
+    #[test]
+    fn signature_mismatch_text_loses_the_quoted_request_and_its_session_token() {
+        let aws = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.\n\nThe Canonical String for this request should have been\n'POST\n/model/x/converse-stream\n\nhost:bedrock-runtime.us-east-1.amazonaws.com\nx-amz-security-token:SESSIONTOKEN123\n'\n\nThe String-to-Sign should have been\n'AWS4-HMAC-SHA256\n...'\n";
+        let e = Error::aws("InvalidSignatureException", format!("ConverseStream failed: {aws}"), Some(403));
+        assert!(!e.message.contains("SESSIONTOKEN123"), "{}", e.message);
+        assert!(e.message.starts_with("ConverseStream failed: The request signature we calculated does not match"));
+        assert!(e.message.ends_with("signing method."), "{}", e.message);
+        assert_eq!(service_message("plain text stays"), "plain text stays");
     }
 
     #[test]

@@ -379,7 +379,7 @@ async fn http_error(
         error.aws_type = None;
     }
     error.retry_after_ms = retry_after_ms;
-    let shown = format_aws_error_message(&name, &text);
+    let shown = format_aws_error_message(&name, &crate::error::service_message(&text));
     (error, shown)
 }
 
