@@ -261,6 +261,36 @@ pub fn service_message(text: &str) -> String {
     }
 }
 
+/// A serde error's text without the values it quotes: `invalid type: string "…"` and
+/// `unknown variant \`…\`` echo what the caller wrote, and a secret pasted into the wrong
+/// field must not come back in an error. The field path and the expectation stay.
+pub fn without_quoted_values(text: &str) -> String {
+    const QUOTING: [(&str, char); 2] = [("string \"", '"'), ("variant `", '`')];
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    loop {
+        let next = QUOTING.iter().filter_map(|(m, close)| rest.find(m).map(|at| (at, *m, *close))).min_by_key(|x| x.0);
+        let Some((at, marker, close)) = next else {
+            out.push_str(rest);
+            return out;
+        };
+        out.push_str(&rest[..at]);
+        out.push_str(marker.trim_end_matches(['"', '`', ' ']));
+        let quoted = &rest[at + marker.len()..];
+        // Skip to the closing quote, past escaped ones.
+        let mut escaped = false;
+        let end = quoted.char_indices().find(|&(_, c)| {
+            let closes = c == close && !escaped;
+            escaped = c == '\\' && !escaped;
+            closes
+        });
+        match end {
+            Some((i, c)) => rest = &quoted[i + c.len_utf8()..],
+            None => return out,
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
@@ -294,6 +324,20 @@ mod tests {
         assert!(e.message.starts_with("ConverseStream failed: The request signature we calculated does not match"));
         assert!(e.message.ends_with("signing method."), "{}", e.message);
         assert_eq!(service_message("plain text stays"), "plain text stays");
+    }
+
+    #[test]
+    fn serde_texts_lose_the_values_they_quote() {
+        assert_eq!(
+            without_quoted_values(r#"invalid type: string "AKIA-secret \"x\" y", expected u32"#),
+            "invalid type: string, expected u32"
+        );
+        assert_eq!(
+            without_quoted_values("unknown variant `hunter2`, expected `none` or `short`"),
+            "unknown variant, expected `none` or `short`"
+        );
+        assert_eq!(without_quoted_values("missing field `id`"), "missing field `id`");
+        assert_eq!(without_quoted_values(r#"invalid type: string "unterminated"#), "invalid type: string");
     }
 
     #[test]

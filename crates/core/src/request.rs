@@ -20,7 +20,7 @@ use base64::Engine as _;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::error::{Error, Result};
+use crate::error::{without_quoted_values, Error, Result};
 
 // ---------------------------------------------------------------------------------------
 // pi-ai types (the subset of `dist/types.d.ts` the request depends on; unknown fields are
@@ -322,7 +322,7 @@ fn js_truthy(v: &Value) -> bool {
 
 impl Model {
     pub fn from_value(v: Value) -> Result<Model> {
-        serde_json::from_value(v).map_err(|e| Error::invalid_argument(format!("model: {e}")))
+        serde_json::from_value(v).map_err(|e| Error::invalid_argument(format!("model: {}", without_quoted_values(&e.to_string()))))
     }
 }
 
@@ -343,7 +343,7 @@ impl Context {
                 .enumerate()
                 .map(|(i, m)| {
                     serde_json::from_value::<Message>(m)
-                        .map_err(|e| Error::invalid_argument(format!("context.messages[{i}]: {e}")))
+                        .map_err(|e| Error::invalid_argument(format!("context.messages[{i}]: {}", without_quoted_values(&e.to_string()))))
                 })
                 .collect::<Result<Vec<_>>>()?,
             _ => return Err(Error::invalid_argument("context.messages: expected an array")),
@@ -356,7 +356,7 @@ impl Context {
                     .enumerate()
                     .map(|(i, t)| {
                         serde_json::from_value::<Tool>(t)
-                            .map_err(|e| Error::invalid_argument(format!("context.tools[{i}]: {e}")))
+                            .map_err(|e| Error::invalid_argument(format!("context.tools[{i}]: {}", without_quoted_values(&e.to_string()))))
                     })
                     .collect::<Result<Vec<_>>>()?,
             ),
@@ -370,7 +370,7 @@ impl StreamOptions {
     pub fn from_value(v: Value) -> Result<StreamOptions> {
         match v {
             Value::Null => Ok(StreamOptions::default()),
-            v => serde_json::from_value(v).map_err(|e| Error::invalid_argument(format!("options: {e}"))),
+            v => serde_json::from_value(v).map_err(|e| Error::invalid_argument(format!("options: {}", without_quoted_values(&e.to_string())))),
         }
     }
 }
