@@ -133,6 +133,9 @@ fn build_client(connect_timeout: Duration, proxy: &ProxySetting) -> Result<Https
     let connector = builder.https_or_http().enable_http1().wrap_connector(connector);
     Ok(Client::builder(TokioExecutor::new())
         .pool_idle_timeout(Duration::from_secs(60))
+        // After a burst of thousands of concurrent streams, keep a working set of idle
+        // connections, not one socket per stream for the idle timeout.
+        .pool_max_idle_per_host(32)
         // hyper's adaptive read buffer grows to ~400 KiB per connection on a fast stream;
         // frames are small and the decoder reassembles big ones, so 64 KiB is plenty and
         // keeps memory per open stream low.
