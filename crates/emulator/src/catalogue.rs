@@ -627,6 +627,7 @@ fn profile_item(
             .push(json!({ "modelArn": format!("arn:aws:bedrock:::foundation-model/{base_id}") }));
         format!("Routes requests to {provider} {name} in all supported commercial AWS Regions.")
     } else {
+        // Invariant: this branch runs only when `regions` is non-empty (checked above).
         let (last, first) = regions.split_last().unwrap();
         format!(
             "Routes requests to {provider} {name} in {} and {last}.",

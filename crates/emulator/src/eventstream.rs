@@ -154,6 +154,7 @@ const PAD_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWX
 /// random length.
 pub fn padding(len: usize) -> String {
     let len = len.clamp(1, PAD_ALPHABET.len());
+    // Invariant: PAD_ALPHABET is ASCII, so any prefix of it is UTF-8.
     String::from_utf8(PAD_ALPHABET[..len].to_vec()).unwrap()
 }
 
@@ -194,6 +195,7 @@ pub fn event_payload(data: &Value, pad: Option<&str>) -> Vec<u8> {
     if let (Some(p), Value::Object(m)) = (pad, &mut v) {
         m.insert("p".into(), Value::String(p.to_string()));
     }
+    // Invariant: a serde_json::Value (string keys only) always serialises.
     serde_json::to_vec(&sort_keys(&v)).expect("JSON value serialises")
 }
 

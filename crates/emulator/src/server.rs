@@ -1052,6 +1052,7 @@ async fn handle(
             script.as_ref(),
             &rid,
         ),
+        // Invariant: unknown routes were answered with a 404 before this match.
         Route::Unknown => unreachable!(),
     };
     Ok(finish(resp, scripted))
@@ -1362,6 +1363,7 @@ fn converse_stream(
 ) -> Response<EmuBody> {
     let exact = script.is_some_and(|s| s.frames.is_some() || s.eventstream_base64.is_some());
     let mut frames = if exact {
+        // Invariant: `exact` is only true when `script` is Some.
         match encode_script_frames(script.unwrap()) {
             Ok(f) => f,
             Err(msg) => {

@@ -264,6 +264,7 @@ pub fn sha256_hex(data: &[u8]) -> String {
 }
 
 fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
+    // Invariant: HMAC accepts keys of any length; new_from_slice cannot fail for it.
     let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
     mac.update(data);
     mac.finalize().into_bytes().to_vec()
@@ -441,6 +442,8 @@ fn parse_header_auth(value: &str, req: &RequestParts) -> Result<AuthFields, Auth
             None,
         )
     })?;
+    // Invariant: Credential, SignedHeaders and Signature were checked present just above
+    // (`missing` is empty), so the unwraps below cannot fail.
     let (akid, date, region, service, terminal) = split_credential(credential.as_deref().unwrap())?;
     Ok(AuthFields {
         akid,
