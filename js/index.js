@@ -38,6 +38,36 @@ for (const [name, value] of Object.entries(converse)) api[name] = value
 const register = require('./register.js')
 for (const [name, value] of Object.entries(register)) api[name] = value
 
+// napi lets a number or a string through as "no argument" where an options object is
+// optional; say what was wrong instead of silently using the defaults.
+const OPTIONS_ARGUMENT = {
+  detectAuthMarker: ['env', false],
+  loadConfig: ['options', false],
+  probeCredentials: ['options', true],
+  discoverModels: ['options', true],
+  discoverModelsDetailed: ['options', true],
+  resolveBedrockProvider: ['options', true],
+  startEmulator: ['options', true],
+}
+for (const [name, [argument, isAsync]] of Object.entries(OPTIONS_ARGUMENT)) {
+  const fn = api[name]
+  if (typeof fn !== 'function') continue
+  api[name] = Object.defineProperty(
+    function (options, ...rest) {
+      if (options !== undefined && options !== null && (typeof options !== 'object' || Array.isArray(options))) {
+        const error = new TypeError(`${argument}: expected an object, got ${Array.isArray(options) ? 'an array' : typeof options}`)
+        error.code = 'InvalidArgument'
+        error.retryable = false
+        if (isAsync) return Promise.reject(error)
+        throw error
+      }
+      return fn.call(this, options, ...rest)
+    },
+    'name',
+    { value: name },
+  )
+}
+
 api.decorateError = decorateError
 // DEBUG=bedrock-native / BEDROCK_NATIVE_LOG=debug: log streams and calls (js/log.js).
 require('./log.js').instrument(api)
