@@ -93,8 +93,8 @@ impl Auth {
 }
 
 /// A bearer token is a long-lived secret: send it only over TLS, or to this machine
-/// (the emulator, a local proxy).
-fn refuse_bearer_over_plaintext(uri: &http::Uri) -> Result<()> {
+/// (the emulator, a local proxy). Used by every client that sends one.
+pub fn refuse_bearer_over_plaintext(uri: &http::Uri) -> Result<()> {
     if uri.scheme_str() == Some("https") {
         return Ok(());
     }

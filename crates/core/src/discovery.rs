@@ -481,15 +481,6 @@ pub fn api_call_count(operation: &str) -> u64 {
     API_CALLS.get().and_then(|m| m.lock().ok().map(|m| m.get(operation).copied().unwrap_or(0))).unwrap_or(0)
 }
 
-fn is_loopback_or_tls(url: &str) -> bool {
-    let Ok(uri) = url.parse::<http::Uri>() else { return false };
-    if uri.scheme_str() == Some("https") {
-        return true;
-    }
-    let host = uri.host().unwrap_or("").trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
-}
-
 async fn build_client(r: &Resolved) -> Result<(aws_sdk_bedrock::Client, Auth)> {
     let auth = resolve_auth(&r.auth_options).await?;
     let endpoints = Endpoints::resolve(&r.region, None, r.endpoint.as_deref());
@@ -507,12 +498,10 @@ async fn build_client(r: &Resolved) -> Result<(aws_sdk_bedrock::Client, Auth)> {
     }
     match &auth {
         Auth::Bearer(token) => {
-            if !is_loopback_or_tls(&endpoints.control) {
-                return Err(Error::invalid_argument(format!(
-                    "refusing to send a bearer token over plain HTTP to {}: use an https:// endpoint",
-                    endpoints.control
-                )));
-            }
+            let uri = endpoints.control.parse::<http::Uri>().map_err(|_| {
+                Error::invalid_argument(format!("endpoint {:?} is not a valid URL", endpoints.control))
+            })?;
+            crate::auth::refuse_bearer_over_plaintext(&uri)?;
             builder = builder
                 .bearer_token(Token::new(token.expose().to_string(), None))
                 .auth_scheme_preference([aws_smithy_runtime_api::client::auth::http::HTTP_BEARER_AUTH_SCHEME_ID]);
