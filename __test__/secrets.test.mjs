@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url'
 const here = path.dirname(fileURLToPath(import.meta.url))
 
 const SECRETS = {
-  accessKeyId: 'AKIAFAKELEAKCHECK7Q3Z',
+  accessKeyId: 'AKIDFAKELEAKCHECK7Q3Z',
   secretAccessKey: 'fakeSecret/LEAKCHECK+9xQvT2mWzK4pR8sN1bY6cJ0hL',
   sessionToken: 'FwoGZXIvYXdzFAKESESSIONLEAKCHECKdGVzdHRva2VuMTIzNDU2Nzg5',
   bearerToken: 'ABSKQmVkcm9ja0FQSUtleS1MEAKCHECK0123456789abcdef',
