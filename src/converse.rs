@@ -54,7 +54,7 @@ pub fn start_converse_stream(
   let control: StreamControl = if options_value.is_null() {
     StreamControl::default()
   } else {
-    serde_json::from_value(options_value.clone()).map_err(|e| invalid_argument(format!("options: {e}")))?
+    serde_json::from_value(options_value.clone()).map_err(|e| invalid_argument(format!("options: {}", bedrock_core::error::without_quoted_values(&e.to_string()))))?
   };
   let options = StreamOptions::from_value(options_value).map_err(to_napi)?;
   let prepared = match prepared {

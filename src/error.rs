@@ -50,17 +50,6 @@ pub(crate) fn to_napi(err: Error) -> napi::Error {
     )
 }
 
-/// For `Result` chains: `.map_err(to_napi)` reads better than a closure everywhere.
-pub(crate) trait IntoNapiResult<T> {
-    fn into_napi(self) -> napi::Result<T>;
-}
-
-impl<T> IntoNapiResult<T> for bedrock_core::Result<T> {
-    fn into_napi(self) -> napi::Result<T> {
-        self.map_err(to_napi)
-    }
-}
-
 /// Bad arguments found while converting JS values (before any core call).
 pub(crate) fn invalid_argument(message: impl Into<String>) -> napi::Error {
     to_napi(Error::invalid_argument(message))
