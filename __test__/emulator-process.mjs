@@ -3,17 +3,17 @@
 // purpose: the clients under test (pi-ai on Node's HTTP stack, the addon on its own
 // runtime) then share nothing with the server but the socket.
 
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+const { spawnEmulator } = require('../scripts/emulator-process.js')
+const { hostTriple } = require('../scripts/ensure-built.js')
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
-
-function hostTriple() {
-  const out = spawnSync('rustc', ['-vV'], { encoding: 'utf8' })
-  return /^host: (\S+)$/m.exec(out.stdout || '')?.[1]
-}
 
 function emulatorBinary() {
   const exe = process.platform === 'win32' ? 'bedrock-emulator.exe' : 'bedrock-emulator'
@@ -30,40 +30,14 @@ function emulatorBinary() {
 }
 
 export async function startEmulatorProcess() {
-  const child = spawn(emulatorBinary(), ['--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  const url = await new Promise((resolve, reject) => {
-    let out = ''
-    const timer = setTimeout(() => reject(new Error(`emulator did not start: ${out}`)), 20000)
-    child.stdout.on('data', (chunk) => {
-      out += chunk
-      const match = /listening on (http:\/\/\S+)/.exec(out)
-      if (match) {
-        clearTimeout(timer)
-        resolve(match[1])
-      }
-    })
-    child.on('exit', (code) => reject(new Error(`emulator exited with ${code}: ${out}`)))
-  })
-  const control = async (method, name, body) => {
-    const response = await fetch(`${url}/__emulator/${name}`, {
-      method,
-      headers: { 'content-type': 'application/json', connection: 'close' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    const json = await response.json()
-    if (!response.ok) throw new Error(`emulator ${name}: ${JSON.stringify(json)}`)
-    return json
-  }
+  const emu = await spawnEmulator({ command: emulatorBinary(), timeoutMs: 20000 })
+  const control = async (method, name, body) => JSON.parse(await emu.control(method, name, body))
   return {
-    url,
+    url: emu.url,
     script: (modelId, script) => control('POST', 'script', { modelId, script }),
     requests: async () => (await control('GET', 'requests')).requests,
     connections: () => control('GET', 'connections'),
     reset: () => control('POST', 'reset', {}),
-    close: () =>
-      new Promise((resolve) => {
-        child.once('exit', resolve)
-        child.kill()
-      }),
+    close: emu.close,
   }
 }

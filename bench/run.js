@@ -20,6 +20,8 @@ const os = require('node:os')
 const path = require('node:path')
 const { textReplyScript } = require('./lib/eventstream.js')
 const { median, percentile, formatTable } = require('./lib/stats.js')
+const { spawnEmulator } = require('../scripts/emulator-process.js')
+const { hostTriple } = require('../scripts/ensure-built.js')
 
 const root = path.join(__dirname, '..')
 const resultsDir = path.join(__dirname, 'results')
@@ -76,13 +78,6 @@ const CLIENTS = {
 
 // ---------------------------------------------------------------------------------------
 // Builds
-
-function hostTriple() {
-  const out = spawnSync('rustc', ['-vV'], { encoding: 'utf8' })
-  const match = /^host: (\S+)$/m.exec(out.stdout || '')
-  if (!match) throw new Error('could not read the host target triple from `rustc -vV`')
-  return match[1]
-}
 
 const exe = (name) => (process.platform === 'win32' ? `${name}.exe` : name)
 
@@ -154,42 +149,7 @@ function wanted(client) {
 
 async function startEmulator({ command, args, env }) {
   if (!fs.existsSync(command)) throw new Error(`emulator binary missing: ${command}`)
-  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
-  const url = await new Promise((resolve, reject) => {
-    let out = ''
-    const timer = setTimeout(() => reject(new Error(`emulator did not start: ${out}`)), 30_000)
-    child.stdout.on('data', (chunk) => {
-      out += chunk
-      const match = /listening on (http:\/\/\S+)/.exec(out)
-      if (match) {
-        clearTimeout(timer)
-        resolve(match[1])
-      }
-    })
-    child.once('exit', (code) => reject(new Error(`emulator exited with ${code}: ${out}`)))
-  })
-  child.stdout.resume()
-  const control = async (method, name, body) => {
-    const response = await fetch(`${url}/__emulator/${name}`, {
-      method,
-      headers: { 'content-type': 'application/json', connection: 'close' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    const text = await response.text()
-    if (!response.ok) throw new Error(`emulator ${name}: ${response.status} ${text.slice(0, 300)}`)
-    return text
-  }
-  return {
-    url,
-    pid: child.pid,
-    control,
-    close: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve()
-        child.once('exit', resolve)
-        child.kill()
-      }),
-  }
+  return spawnEmulator({ command, args, env, cwd: root })
 }
 
 // Pre-encoded replies, made once per run.
