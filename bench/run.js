@@ -11,8 +11,8 @@
 //                     [--no-build] [--debug]
 //
 // --quick: small sizes (minutes -> seconds), for developing the harness.
-// --debug: use the debug emulator and Rust client (no release builds; figures meaningless).
-// --no-build: use the release artifacts as they are.
+// --debug: debug builds of everything (quick to build; figures meaningless).
+// --no-build: use the bench-profile artifacts as they are.
 
 const { spawn, spawnSync } = require('node:child_process')
 const fs = require('node:fs')
@@ -21,7 +21,7 @@ const path = require('node:path')
 const { textReplyScript } = require('./lib/eventstream.js')
 const { median, percentile, formatTable } = require('./lib/stats.js')
 const { spawnEmulator } = require('../scripts/emulator-process.js')
-const { hostTriple } = require('../scripts/ensure-built.js')
+const { ensureDevDependencies, hostTriple } = require('../scripts/ensure-built.js')
 
 const root = path.join(__dirname, '..')
 const resultsDir = path.join(__dirname, 'results')
@@ -92,48 +92,44 @@ function timedBuild(label, args, cwd) {
   return seconds
 }
 
-/** How to start the emulator, the Rust client binary (built in release unless --debug /
- *  --no-build) and the pinned release addon. */
+/** How to start the emulator, the Rust client binary and the pinned addon. Outside
+ *  --debug, ONE cargo invocation builds the addon and the Rust client with the `bench`
+ *  profile (root Cargo.toml), so the dependency tree is compiled once for both. */
 function prepareBinaries(buildTimes) {
   const triple = hostTriple()
-  const rustClientDir = path.join(__dirname, 'rust-client')
-  const rustTarget = path.join(root, 'target', 'bench-rust-client')
+  const profile = opts.debug ? 'debug' : 'benchmark'
+  const outDir = path.join(root, 'target', triple, profile)
+  if (opts.build) {
+    const args = ['build', '--target', triple, '-p', 'bedrock-native', '-p', 'bench-rust-client']
+    if (opts.debug) args.push('-p', 'bedrock-emulator')
+    else args.push('--profile', 'benchmark')
+    buildTimes.cargo = timedBuild(`addon + Rust client (${profile})`, args, root)
+  }
+  const rustClient = path.join(outDir, exe('bench-rust-client'))
   if (opts.debug) {
-    // Whatever debug emulator is newest (the test drivers build both layouts).
-    const candidates = [path.join(root, 'target', triple, 'debug', exe('bedrock-emulator')), path.join(root, 'target', 'debug', exe('bedrock-emulator'))]
-      .filter((p) => fs.existsSync(p))
-      .sort((x, y) => fs.statSync(y).mtimeMs - fs.statSync(x).mtimeMs)
-    if (candidates.length === 0) buildTimes.emulator = timedBuild('emulator (debug)', ['build', '-p', 'bedrock-emulator'], root)
-    if (opts.build) buildTimes.rustClient = timedBuild('Rust client (debug)', ['build', '--target-dir', rustTarget], rustClientDir)
-    const binary = candidates[0] ?? path.join(root, 'target', 'debug', exe('bedrock-emulator'))
     return {
-      emulator: { command: binary, args: ['--port', '0'], env: {} },
-      rustClient: path.join(rustTarget, 'debug', exe('bench-rust-client')),
+      emulator: { command: path.join(outDir, exe('bedrock-emulator')), args: ['--port', '0'], env: {} },
+      rustClient,
     }
   }
-  if (opts.build && wanted('d')) {
-    buildTimes.rustClient = timedBuild('Rust client (release)', ['build', '--release', '--target-dir', rustTarget], rustClientDir)
-  }
-  const addon = releaseAddon(triple)
+  const addon = pinnedAddon(outDir)
   return {
-    // The emulator compiled into the release addon, run by the CLI in a Node process of
-    // its own: the same server code as the bedrock-emulator binary without a second
-    // release build of it (that build alone took ~2 minutes on 2 cores).
+    // The emulator compiled into the addon, run by the CLI in a Node process of its own:
+    // the same server code as the bedrock-emulator binary without building that too.
     emulator: { command: process.execPath, args: [path.join(root, 'js', 'cli.js'), 'emulator', '--port', '0'], env: { NAPI_RS_NATIVE_LIBRARY_PATH: addon } },
-    rustClient: path.join(rustTarget, 'release', exe('bench-rust-client')),
+    rustClient,
     addon,
   }
 }
 
 /**
- * The release addon, pinned: `napi build --release` copies it to the repository root,
- * where any later debug build replaces it; a copy of cargo's own output, loaded through
- * napi's NAPI_RS_NATIVE_LIBRARY_PATH, is the release build whatever happens there.
+ * The benchmark-profile addon, pinned: a copy of cargo's output loaded through napi's
+ * NAPI_RS_NATIVE_LIBRARY_PATH, whatever `.node` file a debug build left at the root.
  */
-function releaseAddon(triple) {
+function pinnedAddon(outDir) {
   const names = { linux: 'libbedrock_native.so', darwin: 'libbedrock_native.dylib', win32: 'bedrock_native.dll' }
-  const built = path.join(root, 'target', triple, 'release', names[process.platform] ?? names.linux)
-  if (!fs.existsSync(built)) throw new Error(`release addon missing: ${built} (run \`npm run bench\`, which builds it)`)
+  const built = path.join(outDir, names[process.platform] ?? names.linux)
+  if (!fs.existsSync(built)) throw new Error(`addon missing: ${built} (run \`npm run bench\`, which builds it)`)
   const copy = path.join(root, 'target', 'bench-addon', 'bedrock-native.node')
   fs.mkdirSync(path.dirname(copy), { recursive: true })
   fs.copyFileSync(built, copy)
@@ -305,7 +301,7 @@ const WORKLOADS = {
   },
   mem: {
     title: () =>
-      `Memory: ${opts.quick ? 500 : 10_000} sequential streams, then ${opts.quick ? 100 : 1_000} aborted after their first event (RSS after a warm-up, GC settled)`,
+      `Memory: ${opts.quick ? 500 : 10_000} sequential streams, then ${opts.quick ? 100 : 1_000} aborted after their first event (RSS after a warm-up that lasts until V8's heap stops growing, GC settled)`,
     rounds: 1,
     clients: ['c', 'd'],
     keys: ['short', 'abort'],
@@ -313,15 +309,19 @@ const WORKLOADS = {
       url,
       model: MODEL.short,
       abortModel: MODEL.abort,
-      // Long enough for V8's young generation to reach its working size (it grows to
-      // ~16 MB under allocation pressure and stays; that is not a leak).
-      warmup: opts.quick ? 100 : 3_000,
+      // Then (JS clients) rounds of `warmupRound` streams until V8's heap reservation
+      // stops growing: its young generation grows in steps under allocation pressure to
+      // a fixed maximum and stays (not a leak; see harness.js).
+      warmup: opts.quick ? 100 : 2_000,
       warmupAborted: opts.quick ? 20 : 300,
+      warmupRound: opts.quick ? 100 : 1_000,
+      warmupMax: opts.quick ? 1_000 : 20_000,
       streams: opts.quick ? 500 : 10_000,
       aborted: opts.quick ? 100 : 1_000,
     }),
     timeoutMs: 600_000,
     metrics: [
+      { key: 'warmupStreams', label: 'warm-up streams', of: (r) => r.warmupStreams ?? NaN, digits: 0 },
       { key: 'warmMB', label: 'RSS after warm-up MB', of: (r) => r.rssAfterWarmup / MB, digits: 1 },
       { key: 'streamsGrowthMB', label: 'growth after streams MB', of: (r) => (r.rssAfterStreams - r.rssAfterWarmup) / MB, digits: 2 },
       { key: 'growthMB', label: 'growth after aborted MB', of: (r) => (r.rssAfterAborted - r.rssAfterWarmup) / MB, digits: 2 },
@@ -433,6 +433,10 @@ async function main() {
   const started = new Date()
   const env = machine()
   const buildTimes = {}
+  // A fresh clone: pi-ai and the AWS SDK for JS, clients (a) and (b), come from npm.
+  const installStarted = performance.now()
+  ensureDevDependencies()
+  buildTimes.npmInstall = (performance.now() - installStarted) / 1e3
   const binaries = prepareBinaries(buildTimes)
   const clients = Object.keys(CLIENTS).filter(wanted)
   const names = Object.keys(WORKLOADS).filter((w) => opts.only === null || opts.only.includes(w))

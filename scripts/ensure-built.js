@@ -19,21 +19,27 @@ function hostTriple() {
   return match[1]
 }
 
-/**
- * `withTests`: build the workspace's test targets in the same cargo invocation, so
- * dev-dependency features are unified exactly as `cargo test --workspace` will see them
- * and that later run recompiles nothing.
- */
-function ensureBuilt({ release = false, withTests = false } = {}) {
+/** `npm install` when the JS dev dependencies are missing (a fresh clone): `npm test`,
+ *  `npm run demo` and `npm run bench` must work with nothing run before. */
+function ensureDevDependencies() {
   const napi = path.join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'napi.cmd' : 'napi')
   if (!fs.existsSync(napi)) {
-    // A fresh clone: `npm test` and `npm run demo` must work with nothing run before.
     process.stderr.write('[bedrock-native] installing JS dev dependencies (npm install)\n')
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
     const install = spawnSync(npm, ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' })
     if (install.error) throw install.error
     if (install.status !== 0) throw new Error(`npm install failed (exit ${install.status})`)
   }
+  return napi
+}
+
+/**
+ * `withTests`: build the workspace's test targets in the same cargo invocation, so
+ * dev-dependency features are unified exactly as `cargo test --workspace` will see them
+ * and that later run recompiles nothing.
+ */
+function ensureBuilt({ release = false, withTests = false } = {}) {
+  const napi = ensureDevDependencies()
   const args = ['build', '--platform']
   if (release) args.push('--release')
   if (withTests) args.push('--', '--workspace', '--lib', '--bins', '--tests')
@@ -45,7 +51,7 @@ function ensureBuilt({ release = false, withTests = false } = {}) {
   }
 }
 
-module.exports = { ensureBuilt, hostTriple }
+module.exports = { ensureBuilt, ensureDevDependencies, hostTriple }
 
 if (require.main === module) {
   try {
