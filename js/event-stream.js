@@ -71,6 +71,8 @@ class AssistantMessageEventStream {
     this.waiting = []
     this.done = false
     this.native = null
+    // Per content block: deltas appended, and since the text was last flattened.
+    this.ropeCounts = []
     this.finalResult = new Promise((resolve) => {
       this.resolveFinal = resolve
     })
@@ -107,6 +109,23 @@ class AssistantMessageEventStream {
     this.end()
   }
 
+  /**
+   * Counts `n` more deltas appended to block `index`; true when its text should be
+   * flattened now. `text += delta` builds a rope: a 32-byte node per delta, kept alive
+   * with the delta's own string for as long as the message lives (~56 bytes per delta
+   * for ~6 characters of text). Reading a character makes V8 flatten the rope into one
+   * string in place. Flattening once the unflattened deltas reach an eighth of the block
+   * (at least 64) keeps the copying linear overall and the rope short.
+   */
+  grown(index, n) {
+    const c = (this.ropeCounts[index] ??= { total: 0, since: 0 })
+    c.total += n
+    c.since += n
+    if (c.since < 16 || c.since < c.total >> 3) return false
+    c.since = 0
+    return true
+  }
+
   /** Applies one op to the partial message; queues the event pi-ai emits for it. */
   apply(op) {
     const output = this.output
@@ -119,10 +138,17 @@ class AssistantMessageEventStream {
         content.push({ type: 'text', text: '', index: op[2] ?? undefined })
         this.push({ type: 'text_start', contentIndex: op[1], partial: output })
         break
-      case OP.TEXT_DELTA:
-        content[op[1]].text += op[2]
-        this.push({ type: 'text_delta', contentIndex: op[1], delta: op[2], partial: output })
+      case OP.TEXT_DELTA: {
+        // A run: [2, index, delta, delta, ...] (consecutive deltas of one block).
+        const index = op[1]
+        const block = content[index]
+        for (let i = 2; i < op.length && !this.done; i++) {
+          block.text += op[i]
+          this.push({ type: 'text_delta', contentIndex: index, delta: op[i], partial: output })
+        }
+        if (this.grown(index, op.length - 2)) block.text.charCodeAt(0)
         break
+      }
       case OP.TEXT_END: {
         const block = content[op[1]]
         delete block.index
@@ -133,10 +159,17 @@ class AssistantMessageEventStream {
         content.push({ type: 'thinking', thinking: '', thinkingSignature: '', index: op[2] ?? undefined })
         this.push({ type: 'thinking_start', contentIndex: op[1], partial: output })
         break
-      case OP.THINKING_DELTA:
-        content[op[1]].thinking += op[2]
-        this.push({ type: 'thinking_delta', contentIndex: op[1], delta: op[2], partial: output })
+      case OP.THINKING_DELTA: {
+        // A run, as TEXT_DELTA.
+        const index = op[1]
+        const block = content[index]
+        for (let i = 2; i < op.length && !this.done; i++) {
+          block.thinking += op[i]
+          this.push({ type: 'thinking_delta', contentIndex: index, delta: op[i], partial: output })
+        }
+        if (this.grown(index, op.length - 2)) block.thinking.charCodeAt(0)
         break
+      }
       case OP.THINKING_SIGNATURE: {
         const block = content[op[1]]
         block.thinkingSignature = (block.thinkingSignature || '') + op[2]
@@ -245,32 +278,45 @@ class AssistantMessageEventStream {
     if (this.native) this.native.abort()
   }
 
-  async *[Symbol.asyncIterator]() {
-    try {
-      while (true) {
-        if (this.head < this.queue.length) {
-          const event = this.queue[this.head]
-          this.queue[this.head++] = undefined
-          if (this.head === this.queue.length) {
-            this.queue.length = 0
-            this.head = 0
+  /**
+   * A hand-written async iterator rather than an async generator: a generator step
+   * costs several promise hops per event, this one resolves `next()` at once when an
+   * event is queued. Leaving early (break/return/throw in `for await`) calls `return()`,
+   * which closes the connection at once instead of downloading the rest (pi-ai keeps
+   * downloading).
+   */
+  [Symbol.asyncIterator]() {
+    const stream = this
+    let closed = false
+    return {
+      next() {
+        if (closed) return Promise.resolve({ value: undefined, done: true })
+        if (stream.head < stream.queue.length) {
+          const event = stream.queue[stream.head]
+          stream.queue[stream.head++] = undefined
+          if (stream.head === stream.queue.length) {
+            stream.queue.length = 0
+            stream.head = 0
           }
-          yield event
-        } else if (this.done) {
-          return
-        } else {
-          const result = await new Promise((resolve) => this.waiting.push(resolve))
-          if (result.done) return
-          yield result.value
+          return Promise.resolve({ value: event, done: false })
         }
-      }
-    } finally {
-      // Left early (break/return/throw): nobody reads further, so close the connection
-      // at once instead of downloading the rest (pi-ai keeps downloading).
-      if (!this.done) {
-        this.abort()
-        if (!this.native) this.fail('aborted', 'Request aborted', { code: 'Aborted', retryable: false })
-      }
+        if (stream.done) {
+          closed = true
+          return Promise.resolve({ value: undefined, done: true })
+        }
+        return new Promise((resolve) => stream.waiting.push(resolve))
+      },
+      return(value) {
+        closed = true
+        if (!stream.done) {
+          stream.abort()
+          if (!stream.native) stream.fail('aborted', 'Request aborted', { code: 'Aborted', retryable: false })
+        }
+        return Promise.resolve({ value, done: true })
+      },
+      [Symbol.asyncIterator]() {
+        return this
+      },
     }
   }
 

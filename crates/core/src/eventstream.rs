@@ -3,9 +3,9 @@
 //!
 //! A frame is: total length (u32), headers length (u32), prelude CRC32 (over the 8
 //! bytes before it), headers, payload, message CRC32 (over everything before it), all
-//! big-endian. Bytes are fed in as they arrive ([`FrameDecoder::push`]) in chunks of any
-//! size; complete frames come out as [`Message`]s whose payload is a zero-copy slice of
-//! the receive buffer.
+//! big-endian. Bytes are fed in as they arrive ([`FrameDecoder::push_bytes`]) in chunks of
+//! any size; complete frames come out as [`Message`]s whose payload is a zero-copy slice
+//! of the received chunk.
 
 use bytes::{Buf, Bytes, BytesMut};
 
@@ -73,14 +73,22 @@ impl Message {
     }
 }
 
-/// Incremental frame decoder. Feed bytes with [`push`](Self::push), pull frames with
-/// [`next_message`](Self::next_message); after the body ends, [`finish`](Self::finish)
-/// reports a truncated trailing frame.
+/// Incremental frame decoder. Feed bytes with [`push_bytes`](Self::push_bytes) (or
+/// [`push`](Self::push)), pull frames with [`next_message`](Self::next_message); after the
+/// body ends, [`finish`](Self::finish) reports a truncated trailing frame.
+///
+/// Frames that lie whole inside a received chunk are sliced out of it without a copy;
+/// only a frame cut across chunks is assembled in a buffer of its own. So the decoder
+/// holds no second copy of the body beside the HTTP layer's (a fast stream would
+/// otherwise keep ~32 KiB per open stream here).
 #[derive(Debug)]
 pub struct FrameDecoder {
-    buffer: BytesMut,
+    /// The received chunk not yet decoded (frames are sliced out of it).
+    chunk: Bytes,
+    /// The start of a frame cut across chunks; empty otherwise.
+    partial: BytesMut,
     max_frame_len: usize,
-    /// Prelude of the frame being assembled, once its CRC has been verified.
+    /// Prelude of the frame being assembled in `partial`, once its CRC has been verified.
     pending: Option<(usize, usize)>,
 }
 
@@ -92,50 +100,96 @@ impl Default for FrameDecoder {
 
 impl FrameDecoder {
     pub fn new(max_frame_len: usize) -> Self {
-        FrameDecoder { buffer: BytesMut::new(), max_frame_len: max_frame_len.max(MIN_FRAME_LEN), pending: None }
+        FrameDecoder {
+            chunk: Bytes::new(),
+            partial: BytesMut::new(),
+            max_frame_len: max_frame_len.max(MIN_FRAME_LEN),
+            pending: None,
+        }
     }
 
+    /// Feeds a chunk by copying it (see [`push_bytes`](Self::push_bytes)).
     pub fn push(&mut self, chunk: &[u8]) {
-        self.buffer.extend_from_slice(chunk);
+        self.push_bytes(Bytes::copy_from_slice(chunk));
+    }
+
+    /// Feeds a received chunk; frames inside it are later sliced out without copying.
+    pub fn push_bytes(&mut self, chunk: Bytes) {
+        if chunk.is_empty() {
+            return;
+        }
+        if self.chunk.is_empty() {
+            self.chunk = chunk;
+        } else {
+            // The previous chunk was not drained: keep the bytes in order.
+            let rest = std::mem::take(&mut self.chunk);
+            self.partial.extend_from_slice(&rest);
+            self.chunk = chunk;
+        }
     }
 
     /// Bytes received but not yet part of a returned frame.
     pub fn buffered_len(&self) -> usize {
-        self.buffer.len()
+        self.partial.len() + self.chunk.len()
+    }
+
+    /// Moves up to `n` bytes from the front of the chunk to the partial frame.
+    fn top_up(&mut self, n: usize) {
+        let take = n.min(self.chunk.len());
+        self.partial.extend_from_slice(&self.chunk[..take]);
+        self.chunk.advance(take);
     }
 
     /// The next complete frame, `Ok(None)` when more bytes are needed.
     pub fn next_message(&mut self) -> Result<Option<Message>> {
+        if self.partial.is_empty() {
+            // The common case: a whole frame inside the chunk, sliced out as it is.
+            if self.chunk.len() < PRELUDE_LEN {
+                let rest = std::mem::take(&mut self.chunk);
+                self.partial.extend_from_slice(&rest);
+                return Ok(None);
+            }
+            let (total_len, headers_len) = read_prelude(&self.chunk[..PRELUDE_LEN], self.max_frame_len)?;
+            if self.chunk.len() >= total_len {
+                let frame = self.chunk.split_to(total_len);
+                return decode_checked_frame(frame, headers_len).map(Some);
+            }
+            // Cut across chunks: assemble it, reserving once for the whole frame.
+            self.pending = Some((total_len, headers_len));
+            self.partial.reserve(total_len);
+            let rest = std::mem::take(&mut self.chunk);
+            self.partial.extend_from_slice(&rest);
+            return Ok(None);
+        }
         let (total_len, headers_len) = match self.pending {
             Some(prelude) => prelude,
             None => {
-                if self.buffer.len() < PRELUDE_LEN {
+                self.top_up(PRELUDE_LEN - self.partial.len());
+                if self.partial.len() < PRELUDE_LEN {
                     return Ok(None);
                 }
-                let prelude = read_prelude(&self.buffer[..PRELUDE_LEN], self.max_frame_len)?;
+                let prelude = read_prelude(&self.partial[..PRELUDE_LEN], self.max_frame_len)?;
+                self.partial.reserve(prelude.0 - self.partial.len());
                 self.pending = Some(prelude);
                 prelude
             }
         };
-        if self.buffer.len() < total_len {
-            // Reserve once for the whole frame so a large payload is not regrown per chunk.
-            self.buffer.reserve(total_len - self.buffer.len());
+        self.top_up(total_len - self.partial.len());
+        if self.partial.len() < total_len {
             return Ok(None);
         }
         self.pending = None;
-        let frame = self.buffer.split_to(total_len).freeze();
+        let frame = self.partial.split_to(total_len).freeze();
         decode_checked_frame(frame, headers_len).map(Some)
     }
 
     /// Called when the body ended: leftover bytes mean the last frame was cut off.
     pub fn finish(&self) -> Result<()> {
-        if self.buffer.is_empty() {
+        let left = self.buffered_len();
+        if left == 0 {
             Ok(())
         } else {
-            Err(Error::protocol(format!(
-                "event stream ended in the middle of a frame ({} bytes left over)",
-                self.buffer.len()
-            )))
+            Err(Error::protocol(format!("event stream ended in the middle of a frame ({left} bytes left over)")))
         }
     }
 }

@@ -49,11 +49,11 @@ pub const DEFAULT_RETRY_BASE_DELAY: Duration = Duration::from_millis(500);
 pub const MAX_BACKOFF: Duration = Duration::from_secs(20);
 /// A server retry hint longer than this fails at once instead (pi-ai's `maxRetryDelayMs`).
 pub const DEFAULT_MAX_RETRY_DELAY: Duration = Duration::from_secs(60);
-/// Ops buffered between the network task and a slow consumer. Well below a whole reply,
-/// so a consumer that lags holds at most this many decoded ops per stream (the socket's
-/// backpressure does the rest), yet large enough that a fast stream crosses into JS in
-/// batches of hundreds of events.
-const CHANNEL_CAPACITY: usize = 256;
+/// Chunks (the ops mapped from one read of the body, ~150 deltas at most) buffered
+/// between the network task and a slow consumer. A consumer that lags holds at most this
+/// many chunks per stream (the socket's backpressure does the rest), yet a fast stream
+/// still crosses into JS in batches of hundreds of events.
+const CHANNEL_CAPACITY: usize = 4;
 
 /// Where and how to send, and how patient to be.
 #[derive(Debug, Clone)]
@@ -253,7 +253,9 @@ impl StreamAbort {
 /// A running ConverseStream.
 #[derive(Debug)]
 pub struct ConverseStream {
-    rx: mpsc::Receiver<Op>,
+    rx: mpsc::Receiver<Vec<Op>>,
+    /// The rest of a chunk that did not fit in the last batch.
+    pending: std::vec::IntoIter<Op>,
     abort: StreamAbort,
     finished: bool,
 }
@@ -284,16 +286,17 @@ impl ConverseStream {
             match prepare(&model, context.as_ref(), &options, &control, prepared).await {
                 Ok((request, settings)) => transport::run(request, settings, tx, started).await,
                 Err(error) => {
-                    let _ = tx.send(mapper::error_op(error, None)).await;
+                    let _ = tx.send(vec![mapper::error_op(error, None)]).await;
                 }
             }
         });
         ConverseStream::new(rx, task.abort_handle(), response_started)
     }
 
-    fn new(rx: mpsc::Receiver<Op>, task: AbortHandle, response_started: Arc<AtomicBool>) -> ConverseStream {
+    fn new(rx: mpsc::Receiver<Vec<Op>>, task: AbortHandle, response_started: Arc<AtomicBool>) -> ConverseStream {
         ConverseStream {
             rx,
+            pending: Vec::new().into_iter(),
             abort: StreamAbort { task, aborted: Arc::new(AtomicBool::new(false)), response_started },
             finished: false,
         }
@@ -310,18 +313,31 @@ impl ConverseStream {
     /// Waits for at least one op, then returns every op ready (at most `max`). Empty
     /// once the stream ended; the last non-empty batch ends with `Done` or `Error`.
     pub async fn next_batch(&mut self, max: usize) -> Vec<Op> {
+        let max = max.max(1);
         let mut batch = Vec::new();
         if self.finished {
             return batch;
         }
         if !self.abort.is_aborted() {
-            self.rx.recv_many(&mut batch, max.max(1)).await;
+            batch.extend(self.pending.by_ref().take(max));
+            if batch.is_empty() {
+                if let Some(chunk) = self.rx.recv().await {
+                    self.take_chunk(chunk, &mut batch, max);
+                }
+            }
+            while batch.len() < max {
+                match self.rx.try_recv() {
+                    Ok(chunk) => self.take_chunk(chunk, &mut batch, max),
+                    Err(_) => break,
+                }
+            }
         }
         if self.abort.is_aborted() {
             // Ops still queued were never seen by the caller; the stream ends here.
             batch.clear();
             self.rx.close();
             // Free what the task already queued now, not when JS finalises the wrapper.
+            self.pending = Vec::new().into_iter();
             while self.rx.try_recv().is_ok() {}
             self.finished = true;
             // pi-ai's texts: the AWS SDK's "Request aborted" before the response, the
@@ -339,6 +355,17 @@ impl ConverseStream {
             self.finished = true;
         }
         batch
+    }
+
+    /// Moves `chunk` into `batch` up to `max` ops; the rest waits in `pending`.
+    fn take_chunk(&mut self, chunk: Vec<Op>, batch: &mut Vec<Op>, max: usize) {
+        if batch.is_empty() && chunk.len() <= max {
+            *batch = chunk;
+            return;
+        }
+        let mut rest = chunk.into_iter();
+        batch.extend(rest.by_ref().take(max - batch.len()));
+        self.pending = rest;
     }
 
     /// Drains the whole stream (for `complete()`-style callers and tests).
@@ -364,21 +391,78 @@ impl Drop for ConverseStream {
 }
 
 /// Batch wire format for the JS side: a JSON array of ops, each an array whose first
-/// element is the op code (see js/event-stream.js, which applies them).
+/// element is the op code (see js/event-stream.js, which applies them). Consecutive text
+/// (or thinking) deltas of one content block travel as ONE run, `[2,index,"a","b",...]`:
+/// JSON.parse then builds one array per run instead of one per event.
 pub fn write_batch_json(ops: &[Op], out: &mut String) {
     out.push('[');
-    for (n, op) in ops.iter().enumerate() {
+    let mut n = 0;
+    while n < ops.len() {
         if n > 0 {
             out.push(',');
         }
-        write_op_json(op, out);
+        n += match &ops[n] {
+            Op::TextDelta { content_index, .. } => write_delta_run(&ops[n..], 2, *content_index, out),
+            Op::ThinkingDelta { content_index, .. } => write_delta_run(&ops[n..], 5, *content_index, out),
+            op => {
+                write_op_json(op, out);
+                1
+            }
+        };
     }
     out.push(']');
 }
 
+/// Writes the run of same-kind deltas of block `index` at the start of `ops`; returns
+/// how many ops it took (at least one).
+fn write_delta_run(ops: &[Op], code: u8, index: usize, out: &mut String) -> usize {
+    use std::fmt::Write;
+    let _ = write!(out, "[{code},{index}");
+    let mut taken = 0;
+    for op in ops {
+        let delta = match (op, code) {
+            (Op::TextDelta { content_index, delta }, 2) if *content_index == index => delta,
+            (Op::ThinkingDelta { content_index, delta }, 5) if *content_index == index => delta,
+            _ => break,
+        };
+        out.push(',');
+        push_json_str(out, delta);
+        taken += 1;
+    }
+    out.push(']');
+    taken
+}
+
+/// A JSON string literal, escaped as serde_json escapes (quote, backslash, control
+/// characters), written straight into `out`: no allocation per string.
 fn push_json_str(out: &mut String, s: &str) {
-    // serde_json's string escaping is correct and fast; writing into a String never fails.
-    out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into()));
+    out.push('"');
+    let mut plain_from = 0;
+    for (i, byte) in s.bytes().enumerate() {
+        let escape: &str = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[plain_from..i]);
+        if escape.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(HEX[(byte >> 4) as usize] as char);
+            out.push(HEX[(byte & 0xf) as usize] as char);
+        } else {
+            out.push_str(escape);
+        }
+        plain_from = i + 1;
+    }
+    out.push_str(&s[plain_from..]);
+    out.push('"');
 }
 
 fn push_num(out: &mut String, n: f64) {

@@ -4,7 +4,7 @@
 
 use bedrock_core::stream::mapper::Mapper;
 use bedrock_core::stream::partial_json::{parse_streaming_json, repair_json};
-use bedrock_core::stream::ModelCost;
+use bedrock_core::stream::{ModelCost, Op};
 use bedrock_core::ErrorCode;
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -59,6 +59,39 @@ proptest! {
         bedrock_core::stream::write_batch_json(&ops, &mut out);
         let parsed: Value = serde_json::from_str(&out).map_err(|e| TestCaseError::fail(format!("batch JSON invalid: {e}: {out}")))?;
         prop_assert!(parsed.is_array());
+    }
+
+    /// Consecutive deltas of one block travel as one run (`[2,index,"a","b"]`); expanding
+    /// the runs again gives back every delta, in order, with its text unchanged.
+    #[test]
+    fn delta_runs_in_batch_json_give_back_every_delta(
+        deltas in proptest::collection::vec((any::<bool>(), 0usize..3, "(\\PC|[\\x00-\\x1f\"\\\\\u{7f}])*"), 0..40),
+    ) {
+        let ops: Vec<Op> = deltas
+            .iter()
+            .map(|(thinking, index, text)| {
+                let (content_index, delta) = (*index, text.clone());
+                if *thinking { Op::ThinkingDelta { content_index, delta } } else { Op::TextDelta { content_index, delta } }
+            })
+            .collect();
+        let mut out = String::new();
+        bedrock_core::stream::write_batch_json(&ops, &mut out);
+        let parsed: Value = serde_json::from_str(&out).map_err(|e| TestCaseError::fail(format!("batch JSON invalid: {e}: {out}")))?;
+        let mut expanded = Vec::new();
+        for run in parsed.as_array().into_iter().flatten() {
+            let run = run.as_array().expect("an op is an array");
+            let thinking = match run[0].as_u64() {
+                Some(2) => false,
+                Some(5) => true,
+                other => return Err(TestCaseError::fail(format!("unexpected op code {other:?}"))),
+            };
+            prop_assert!(run.len() > 2, "a run carries at least one delta");
+            let index = run[1].as_u64().expect("index") as usize;
+            for text in &run[2..] {
+                expanded.push((thinking, index, text.as_str().expect("delta text").to_string()));
+            }
+        }
+        prop_assert_eq!(expanded, deltas);
     }
 
     #[test]

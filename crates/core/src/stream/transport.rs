@@ -137,9 +137,9 @@ fn build_client(connect_timeout: Duration, proxy: &ProxySetting) -> Result<Https
         // connections, not one socket per stream for the idle timeout.
         .pool_max_idle_per_host(32)
         // hyper's adaptive read buffer grows to ~400 KiB per connection on a fast stream;
-        // frames are small and the decoder reassembles big ones, so 64 KiB is plenty and
-        // keeps memory per open stream low.
-        .http1_max_buf_size(64 * 1024)
+        // frames are small and the decoder reassembles big ones, so hyper's smallest
+        // allowed maximum, 8 KiB (~75 deltas per read), keeps memory per open stream low.
+        .http1_max_buf_size(8 * 1024)
         .build(connector))
 }
 
@@ -158,7 +158,7 @@ enum Attempt {
 pub(super) async fn run(
     request: ConverseStreamRequest,
     settings: StreamSettings,
-    tx: mpsc::Sender<Op>,
+    tx: mpsc::Sender<Vec<Op>>,
     response_started: Arc<AtomicBool>,
 ) {
     let url = converse_stream_url(&settings.endpoint, &request.model_id);
@@ -186,7 +186,7 @@ pub(super) async fn run(
                         attempt += 1;
                     }
                     None => {
-                        let _ = tx.send(mapper::error_op(error, shown)).await;
+                        let _ = tx.send(vec![mapper::error_op(error, shown)]).await;
                         return;
                     }
                 }
@@ -229,7 +229,7 @@ async fn attempt_once(
     settings: &StreamSettings,
     url: &str,
     attempt: u32,
-    tx: &mpsc::Sender<Op>,
+    tx: &mpsc::Sender<Vec<Op>>,
     response_started: &AtomicBool,
 ) -> Attempt {
     let started = Instant::now();
@@ -304,7 +304,7 @@ async fn attempt_once(
         request_id.as_deref().unwrap_or("-"),
         attempt + 1
     );
-    if tx.send(Op::Response { status: status.as_u16(), request_id: request_id.clone() }).await.is_err() {
+    if tx.send(vec![Op::Response { status: status.as_u16(), request_id: request_id.clone() }]).await.is_err() {
         return Attempt::ConsumerGone;
     }
     let body = response.into_body();
@@ -392,21 +392,28 @@ async fn stream_body(
     settings: &StreamSettings,
     first_event_deadline: Instant,
     request_id: Option<String>,
-    tx: &mpsc::Sender<Op>,
+    tx: &mpsc::Sender<Vec<Op>>,
 ) -> Attempt {
     let mut decoder = FrameDecoder::default();
     let mut mapper = Mapper::new(request.cost);
-    let mut ops: Vec<Op> = Vec::with_capacity(8);
+    // The ops mapped from one read of the body, sent as one chunk: one channel hand-off
+    // (and at most one wake-up of the consumer) per read instead of per event.
+    let mut ops: Vec<Op> = Vec::new();
     let mut output_began = false;
-    let mut idle_deadline: Option<Instant> = None;
+    // When bytes last arrived, once the stream began (the idle timeout counts from it).
+    let mut last_bytes_at: Option<Instant> = None;
+    let timer = tokio::time::sleep_until(first_event_deadline);
+    tokio::pin!(timer);
 
-    // Failures before any op reached the consumer may be retried; after, they end it.
+    // Failures before any op was produced may be retried; after, they end the stream
+    // (after the ops already mapped, in order).
     macro_rules! fail {
         ($error:expr, $shown:expr) => {{
             let error: Error = $error;
             let error = error.with_request_id(request_id.clone());
             if output_began {
-                let _ = tx.send(mapper::error_op(error, $shown)).await;
+                ops.push(mapper::error_op(error, $shown));
+                let _ = tx.send(std::mem::take(&mut ops)).await;
                 return Attempt::Finished;
             }
             return Attempt::FailedEarly(error, $shown);
@@ -446,21 +453,34 @@ async fn stream_body(
             }
             if !ops.is_empty() {
                 output_began = true;
-                for op in ops.drain(..) {
-                    if tx.send(op).await.is_err() {
-                        return Attempt::ConsumerGone;
-                    }
-                }
             }
         }
+        // The next chunk is likely as long as this one: size it once instead of regrowing.
+        let len = ops.len();
+        if len > 0 && tx.send(std::mem::replace(&mut ops, Vec::with_capacity(len))).await.is_err() {
+            return Attempt::ConsumerGone;
+        }
 
-        let (deadline, which) = match idle_deadline {
-            Some(d) => (d, "idle"),
-            None => (first_event_deadline, "first-event"),
-        };
-        match tokio::time::timeout_at(deadline, body.frame()).await {
-            Err(_) => {
-                let error = if which == "idle" {
+        if output_began && last_bytes_at.is_none() {
+            // From the first event on, the idle timeout replaces the first-event one.
+            let now = Instant::now();
+            last_bytes_at = Some(now);
+            timer.as_mut().reset(now + settings.idle_timeout);
+        }
+        // One timer per stream, moved only when it fires: re-arming it for every read
+        // costs a timer-wheel update (and often a wake-up of the runtime's driver).
+        let frame = tokio::select! {
+            biased;
+            frame = body.frame() => frame,
+            () = &mut timer => {
+                if let Some(last) = last_bytes_at {
+                    let due = last + settings.idle_timeout;
+                    if due > Instant::now() {
+                        timer.as_mut().reset(due);
+                        continue;
+                    }
+                }
+                let error = if last_bytes_at.is_some() {
                     Error::timeout(format!(
                         "Bedrock sent nothing for {} ms in the middle of the stream (idle timeout)",
                         settings.idle_timeout.as_millis()
@@ -473,24 +493,23 @@ async fn stream_body(
                 };
                 fail!(error.with_retryable(false), None);
             }
-            Ok(None) => break,
-            Ok(Some(Err(e))) => {
+        };
+        match frame {
+            None => break,
+            Some(Err(e)) => {
                 fail!(Error::network(format!("connection lost while streaming: {}", describe(&e))), None)
             }
-            Ok(Some(Ok(frame))) => {
+            Some(Ok(frame)) => {
                 if let Ok(data) = frame.into_data() {
                     if !data.is_empty() {
-                        decoder.push(&data);
+                        decoder.push_bytes(data);
                         // Bytes are flowing: the stream is alive even if slow.
-                        if output_began || idle_deadline.is_some() {
-                            idle_deadline = Some(Instant::now() + settings.idle_timeout);
+                        if last_bytes_at.is_some() {
+                            last_bytes_at = Some(Instant::now());
                         }
                     }
                 }
             }
-        }
-        if output_began && idle_deadline.is_none() {
-            idle_deadline = Some(Instant::now() + settings.idle_timeout);
         }
     }
 
@@ -504,7 +523,7 @@ async fn stream_body(
         }
         other => other,
     };
-    let _ = tx.send(last).await;
+    let _ = tx.send(vec![last]).await;
     Attempt::Finished
 }
 
