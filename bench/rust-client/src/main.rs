@@ -247,15 +247,28 @@ async fn discovery(params: &Value) -> Value {
             "cpuMs": (cpu_micros() - cpu0) / 1e3, "callsPerSecond": iterations as f64 / wall })
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
     let mut args = std::env::args().skip(1);
     let workload = args.next().unwrap_or_else(|| fail("usage: bench-rust-client <workload> '<params JSON>'".into()));
     let params: Value = serde_json::from_str(&args.next().unwrap_or_else(|| "{}".into()))
         .unwrap_or_else(|e| fail(format!("params: {e}")));
+    // The addon's runtime (src/lib.rs): one worker thread unless
+    // BEDROCK_NATIVE_WORKER_THREADS says otherwise, so the ceiling runs as the addon runs.
+    let workers = std::env::var("BEDROCK_NATIVE_WORKER_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|n| (1..=256).contains(n))
+        .unwrap_or(1);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| fail(format!("tokio runtime: {e}")));
     // On a worker thread, as a server's request handler would run: the consumer is then
     // woken on the runtime's own threads instead of parking the main thread per batch.
-    let result = tokio::spawn(run_workload(workload, params)).await.unwrap_or_else(|e| fail(format!("workload task: {e}")));
+    let result = runtime
+        .block_on(async { tokio::spawn(run_workload(workload, params)).await })
+        .unwrap_or_else(|e| fail(format!("workload task: {e}")));
     println!("{result}");
 }
 
