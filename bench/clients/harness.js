@@ -78,32 +78,9 @@ async function cold(runStream, params) {
   return { events: deltas }
 }
 
-/** V8's heap reservation (`heapTotal`) after a settle: the young generation grows in
- *  steps under sustained allocation until it reaches its maximum, then stays. */
-async function heapReservation() {
-  await settle()
-  return process.memoryUsage().heapTotal
-}
-
 async function memory(runStream, params) {
   for (let i = 0; i < (params.warmup ?? 500); i++) await runStream(params.model, {})
   for (let i = 0; i < (params.warmupAborted ?? 50); i++) await runStream(params.abortModel, { abortAfterFirst: true })
-  // Warm-up ends once the JS engine's heap stopped growing (two rounds of
-  // `warmupRound` streams without a change, at most `warmupMax` streams in all): that
-  // growth is V8 sizing its young generation for the allocation rate, which any
-  // long-running JS process reaches (pi-ai's too), not memory kept per stream.
-  let warmupStreams = (params.warmup ?? 500) + (params.warmupAborted ?? 50)
-  if (typeof process.memoryUsage === 'function' && params.warmupRound) {
-    let before = await heapReservation()
-    let stable = 0
-    while (stable < 2 && warmupStreams < (params.warmupMax ?? 20_000)) {
-      for (let i = 0; i < params.warmupRound; i++) await runStream(params.model, {})
-      warmupStreams += params.warmupRound
-      const now = await heapReservation()
-      stable = now === before ? stable + 1 : 0
-      before = now
-    }
-  }
   await settle()
   // Where the memory sits (V8 heap vs native), for reading an RSS growth.
   const usage = { afterWarmup: process.memoryUsage() }
@@ -118,7 +95,7 @@ async function memory(runStream, params) {
   await settle()
   usage.afterAborted = process.memoryUsage()
   const rssAfterAborted = rss().now
-  return { warmupStreams, rssAfterWarmup, rssAfterStreams, rssAfterAborted, peakRssBytes: rss().peak, wallMs: performance.now() - t0, memoryUsage: usage }
+  return { rssAfterWarmup, rssAfterStreams, rssAfterAborted, peakRssBytes: rss().peak, wallMs: performance.now() - t0, memoryUsage: usage }
 }
 
 async function discovery(discover, params) {
