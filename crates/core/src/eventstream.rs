@@ -49,22 +49,38 @@ pub struct Header {
     pub value: HeaderValue,
 }
 
-/// One decoded frame.
+/// One decoded frame. Its headers stay in wire form (checked when the frame was
+/// decoded) and are read on demand: a stream looks at two of three headers per frame,
+/// and building owned names and values for all of them cost seven allocations a frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
-    pub headers: Vec<Header>,
+    raw_headers: Bytes,
     pub payload: Bytes,
     /// Size of the whole frame on the wire, for accounting.
     pub frame_len: usize,
 }
 
 impl Message {
-    pub fn header(&self, name: &str) -> Option<&HeaderValue> {
-        self.headers.iter().find(|h| h.name == name).map(|h| &h.value)
+    /// Every header, in wire order.
+    pub fn headers(&self) -> Vec<Header> {
+        // Checked at decode time, so parsing again cannot fail.
+        parse_headers(&self.raw_headers).unwrap_or_default()
     }
 
+    pub fn header(&self, name: &str) -> Option<HeaderValue> {
+        self.headers().into_iter().find(|h| h.name == name).map(|h| h.value)
+    }
+
+    /// A string header's value, without copying it.
     pub fn header_str(&self, name: &str) -> Option<&str> {
-        self.header(name).and_then(HeaderValue::as_str)
+        let mut raw: &[u8] = &self.raw_headers;
+        while !raw.is_empty() {
+            let (header_name, value_type, value) = split_header(&mut raw).ok()?;
+            if header_name == name.as_bytes() {
+                return if value_type == 7 { std::str::from_utf8(value).ok() } else { None };
+            }
+        }
+        None
     }
 
     /// `:message-type` (`event`, `exception`, `error`).
@@ -247,82 +263,104 @@ fn decode_checked_frame(frame: Bytes, headers_len: usize) -> Result<Message> {
         )));
     }
     let headers_end = PRELUDE_LEN + headers_len;
-    let headers = parse_headers(&frame[PRELUDE_LEN..headers_end])?;
-    Ok(Message { headers, payload: frame.slice(headers_end..body_end), frame_len: total_len })
+    check_headers(&frame[PRELUDE_LEN..headers_end])?;
+    Ok(Message {
+        raw_headers: frame.slice(PRELUDE_LEN..headers_end),
+        payload: frame.slice(headers_end..body_end),
+        frame_len: total_len,
+    })
+}
+
+fn header_label(name: &[u8]) -> String {
+    String::from_utf8_lossy(name).into_owned()
+}
+
+/// Splits the first header off `raw`: its name, value type and value bytes (a string's
+/// or byte array's content without its length; a number's big-endian bytes).
+fn split_header<'a>(raw: &mut &'a [u8]) -> Result<(&'a [u8], u8, &'a [u8])> {
+    let name_len = raw[0] as usize;
+    *raw = &raw[1..];
+    if name_len == 0 {
+        return Err(Error::protocol("event stream header name is empty"));
+    }
+    if raw.len() < name_len + 1 {
+        return Err(Error::protocol("event stream header name length runs past the headers"));
+    }
+    let name = &raw[..name_len];
+    let value_type = raw[name_len];
+    *raw = &raw[name_len + 1..];
+    let need = |raw: &[u8], n: usize| -> Result<()> {
+        if raw.len() < n {
+            Err(Error::protocol(format!("event stream header '{}' value runs past the headers", header_label(name))))
+        } else {
+            Ok(())
+        }
+    };
+    let len = match value_type {
+        0 | 1 => 0,
+        2 => 1,
+        3 => 2,
+        4 => 4,
+        5 | 8 => 8,
+        9 => 16,
+        6 | 7 => {
+            need(raw, 2)?;
+            let len = u16::from_be_bytes([raw[0], raw[1]]) as usize;
+            *raw = &raw[2..];
+            len
+        }
+        other => {
+            return Err(Error::protocol(format!(
+                "event stream header '{}' has unknown value type {other:#04x}",
+                header_label(name)
+            )))
+        }
+    };
+    need(raw, len)?;
+    let value = &raw[..len];
+    *raw = &raw[len..];
+    Ok((name, value_type, value))
+}
+
+/// Checks a header block without building it: lengths, types, UTF-8 names and strings.
+fn check_headers(mut raw: &[u8]) -> Result<()> {
+    while !raw.is_empty() {
+        let (name, value_type, value) = split_header(&mut raw)?;
+        if std::str::from_utf8(name).is_err() {
+            return Err(Error::protocol("event stream header name is not valid UTF-8"));
+        }
+        if value_type == 7 && std::str::from_utf8(value).is_err() {
+            return Err(Error::protocol(format!("event stream header '{}' is not valid UTF-8", header_label(name))));
+        }
+    }
+    Ok(())
 }
 
 fn parse_headers(mut raw: &[u8]) -> Result<Vec<Header>> {
     let mut headers = Vec::with_capacity(3);
     while !raw.is_empty() {
-        let name_len = raw[0] as usize;
-        raw = &raw[1..];
-        if name_len == 0 {
-            return Err(Error::protocol("event stream header name is empty"));
-        }
-        if raw.len() < name_len + 1 {
-            return Err(Error::protocol("event stream header name length runs past the headers"));
-        }
-        let name = std::str::from_utf8(&raw[..name_len])
+        let (name, value_type, mut value) = split_header(&mut raw)?;
+        let name = std::str::from_utf8(name)
             .map_err(|_| Error::protocol("event stream header name is not valid UTF-8"))?
             .to_string();
-        raw = &raw[name_len..];
-        let value_type = raw[0];
-        raw = &raw[1..];
-        let need = |raw: &[u8], n: usize| -> Result<()> {
-            if raw.len() < n {
-                Err(Error::protocol(format!("event stream header '{name}' value runs past the headers")))
-            } else {
-                Ok(())
-            }
-        };
         let value = match value_type {
             0 => HeaderValue::Bool(true),
             1 => HeaderValue::Bool(false),
-            2 => {
-                need(raw, 1)?;
-                HeaderValue::Byte(raw.get_i8())
-            }
-            3 => {
-                need(raw, 2)?;
-                HeaderValue::Int16(raw.get_i16())
-            }
-            4 => {
-                need(raw, 4)?;
-                HeaderValue::Int32(raw.get_i32())
-            }
-            5 => {
-                need(raw, 8)?;
-                HeaderValue::Int64(raw.get_i64())
-            }
-            6 | 7 => {
-                need(raw, 2)?;
-                let len = raw.get_u16() as usize;
-                need(raw, len)?;
-                let bytes = &raw[..len];
-                raw = &raw[len..];
-                if value_type == 6 {
-                    HeaderValue::Bytes(Bytes::copy_from_slice(bytes))
-                } else {
-                    HeaderValue::String(
-                        std::str::from_utf8(bytes)
-                            .map_err(|_| Error::protocol(format!("event stream header '{name}' is not valid UTF-8")))?
-                            .to_string(),
-                    )
-                }
-            }
-            8 => {
-                need(raw, 8)?;
-                HeaderValue::Timestamp(raw.get_i64())
-            }
-            9 => {
-                need(raw, 16)?;
+            2 => HeaderValue::Byte(value.get_i8()),
+            3 => HeaderValue::Int16(value.get_i16()),
+            4 => HeaderValue::Int32(value.get_i32()),
+            5 => HeaderValue::Int64(value.get_i64()),
+            6 => HeaderValue::Bytes(Bytes::copy_from_slice(value)),
+            7 => HeaderValue::String(
+                std::str::from_utf8(value)
+                    .map_err(|_| Error::protocol(format!("event stream header '{name}' is not valid UTF-8")))?
+                    .to_string(),
+            ),
+            8 => HeaderValue::Timestamp(value.get_i64()),
+            _ => {
                 let mut uuid = [0u8; 16];
-                uuid.copy_from_slice(&raw[..16]);
-                raw = &raw[16..];
+                uuid.copy_from_slice(value);
                 HeaderValue::Uuid(uuid)
-            }
-            other => {
-                return Err(Error::protocol(format!("event stream header '{name}' has unknown value type {other:#04x}")))
             }
         };
         headers.push(Header { name, value });
@@ -434,7 +472,7 @@ mod tests {
             }
             decoder.finish().expect("nothing left over");
             assert_eq!(got.len(), 2, "chunk {chunk}");
-            assert_eq!(got[0].headers, headers);
+            assert_eq!(got[0].headers(), headers);
             assert_eq!(&got[0].payload[..], b"payload one");
             assert_eq!(got[1].header_str(":event-type"), Some("messageStart"));
         }

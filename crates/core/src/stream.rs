@@ -323,6 +323,11 @@ impl ConverseStream {
             if batch.is_empty() {
                 if let Some(chunk) = self.rx.recv().await {
                     self.take_chunk(chunk, &mut batch, max);
+                    if batch.len() < max && !batch.last().is_some_and(Op::is_terminal) {
+                        // Let the network task, woken by the same data, map what it has
+                        // already read: one crossing into JS then carries it too.
+                        tokio::task::yield_now().await;
+                    }
                 }
             }
             while batch.len() < max {

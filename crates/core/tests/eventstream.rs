@@ -30,8 +30,8 @@ fn aws_sdk_go_positive_vectors_decode_to_their_expected_content() {
         assert_eq!(message.frame_len as u64, expected["total_length"].as_u64().unwrap(), "{name}");
         assert_eq!(&message.payload[..], &b64(expected["payload"].as_str().unwrap())[..], "{name}");
         let want_headers = expected["headers"].as_array().unwrap();
-        assert_eq!(message.headers.len(), want_headers.len(), "{name}");
-        for (got, want) in message.headers.iter().zip(want_headers) {
+        assert_eq!(message.headers().len(), want_headers.len(), "{name}");
+        for (got, want) in message.headers().iter().zip(want_headers) {
             assert_eq!(got.name, want["name"].as_str().unwrap());
             let v = &want["value"];
             let ok = match (&got.value, want["type"].as_u64().unwrap()) {
@@ -71,7 +71,8 @@ fn smithy_rs_vectors_accept_the_valid_and_reject_each_invalid_frame() {
     let dir = fixtures().join("eventstream-vectors/smithy-rs-test_data");
     let all = decode_frame(&read(dir.join("valid_with_all_headers_and_payload"))).expect("valid");
     assert_eq!(&all.payload[..], b"some payload");
-    let values: Vec<&HeaderValue> = all.headers.iter().map(|h| &h.value).collect();
+    let all_headers = all.headers();
+    let values: Vec<&HeaderValue> = all_headers.iter().map(|h| &h.value).collect();
     assert_eq!(values[0], &HeaderValue::Bool(true));
     assert_eq!(values[1], &HeaderValue::Bool(false));
     assert_eq!(values[2], &HeaderValue::Byte(50));

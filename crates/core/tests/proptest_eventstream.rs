@@ -135,7 +135,7 @@ proptest! {
         prop_assert!(error.is_none(), "valid stream failed: {:?}", error.map(|e| e.message));
         prop_assert_eq!(decoded.len(), frames.len());
         for (message, (headers, payload)) in decoded.iter().zip(&frames) {
-            prop_assert_eq!(&message.headers, headers);
+            prop_assert_eq!(&message.headers(), headers);
             prop_assert_eq!(&message.payload[..], &payload[..]);
         }
     }
