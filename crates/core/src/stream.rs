@@ -49,11 +49,79 @@ pub const DEFAULT_RETRY_BASE_DELAY: Duration = Duration::from_millis(500);
 pub const MAX_BACKOFF: Duration = Duration::from_secs(20);
 /// A server retry hint longer than this fails at once instead (pi-ai's `maxRetryDelayMs`).
 pub const DEFAULT_MAX_RETRY_DELAY: Duration = Duration::from_secs(60);
-/// Chunks (the ops mapped from one read of the body, ~150 deltas at most) buffered
-/// between the network task and a slow consumer. A consumer that lags holds at most this
-/// many chunks per stream (the socket's backpressure does the rest), yet a fast stream
-/// still crosses into JS in batches of hundreds of events.
+/// Chunks (the ops mapped from one read of the body, ~75 deltas) buffered between the
+/// network task and a slow consumer. A consumer that lags holds at most this many chunks
+/// per stream (the socket's backpressure does the rest), yet a fast stream still crosses
+/// into JS in batches of hundreds of events.
 const CHANNEL_CAPACITY: usize = 4;
+
+/// Ops that all streams together may queue beyond each stream's first chunk, unless
+/// `BEDROCK_NATIVE_READ_AHEAD_OPS` says otherwise. A stream may always queue one chunk
+/// (so no stream waits on another's consumer); reading further ahead takes permits from
+/// this budget, so with hundreds of open streams whose consumer lags (one JS thread
+/// serving them all), memory stays bounded by the budget instead of growing with
+/// CHANNEL_CAPACITY chunks per stream. ~16k ops is ~1.5 MiB.
+pub const DEFAULT_READ_AHEAD_OPS: usize = 16 * 1024;
+
+fn read_ahead_budget() -> &'static (usize, tokio::sync::Semaphore) {
+    static BUDGET: std::sync::OnceLock<(usize, tokio::sync::Semaphore)> = std::sync::OnceLock::new();
+    BUDGET.get_or_init(|| {
+        let ops = std::env::var("BEDROCK_NATIVE_READ_AHEAD_OPS")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|n| (1..=tokio::sync::Semaphore::MAX_PERMITS).contains(n))
+            .unwrap_or(DEFAULT_READ_AHEAD_OPS);
+        (ops, tokio::sync::Semaphore::new(ops))
+    })
+}
+
+/// The read-ahead budget in ops (fixed at first use).
+pub fn read_ahead_total() -> usize {
+    read_ahead_budget().0
+}
+
+/// Ops of the read-ahead budget not in use right now.
+pub fn read_ahead_available() -> usize {
+    read_ahead_budget().1.available_permits()
+}
+
+/// The ops mapped from one read of the body, with the read-ahead permits they hold while
+/// queued (released when the consumer takes them).
+#[derive(Debug)]
+pub(crate) struct Chunk {
+    ops: Vec<Op>,
+    _read_ahead: Option<tokio::sync::SemaphorePermit<'static>>,
+}
+
+impl Chunk {
+    /// A chunk for `tx`: free when nothing is queued for the consumer, else it waits
+    /// for its share of the read-ahead budget, or until its consumer has taken everything
+    /// queued (re-checked every few ms: streams whose consumers never read may hold the
+    /// whole budget, and this stream must not wait on them).
+    pub(crate) async fn queued(ops: Vec<Op>, tx: &mpsc::Sender<Chunk>) -> Chunk {
+        let (total, budget) = read_ahead_budget();
+        let n = ops.len().clamp(1, (*total).min(u32::MAX as usize)) as u32;
+        let read_ahead = loop {
+            if tx.capacity() == tx.max_capacity() {
+                break None;
+            }
+            if let Ok(permit) = budget.try_acquire_many(n) {
+                break Some(permit);
+            }
+            match tokio::time::timeout(Duration::from_millis(5), budget.acquire_many(n)).await {
+                Ok(permit) => break permit.ok(),
+                Err(_) => continue,
+            }
+        };
+        Chunk { ops, _read_ahead: read_ahead }
+    }
+}
+
+impl From<Vec<Op>> for Chunk {
+    fn from(ops: Vec<Op>) -> Chunk {
+        Chunk { ops, _read_ahead: None }
+    }
+}
 
 /// Where and how to send, and how patient to be.
 #[derive(Debug, Clone)]
@@ -253,7 +321,7 @@ impl StreamAbort {
 /// A running ConverseStream.
 #[derive(Debug)]
 pub struct ConverseStream {
-    rx: mpsc::Receiver<Vec<Op>>,
+    rx: mpsc::Receiver<Chunk>,
     /// The rest of a chunk that did not fit in the last batch.
     pending: std::vec::IntoIter<Op>,
     abort: StreamAbort,
@@ -283,17 +351,19 @@ impl ConverseStream {
         let response_started = Arc::new(AtomicBool::new(false));
         let started = response_started.clone();
         let task = tokio::spawn(async move {
-            match prepare(&model, context.as_ref(), &options, &control, prepared).await {
+            // Boxed: preparing (credentials, profile lookups) takes a ~12 KiB future, and
+            // the task would keep that much for the whole stream if it were inline.
+            match Box::pin(prepare(&model, context.as_ref(), &options, &control, prepared)).await {
                 Ok((request, settings)) => transport::run(request, settings, tx, started).await,
                 Err(error) => {
-                    let _ = tx.send(vec![mapper::error_op(error, None)]).await;
+                    let _ = tx.send(vec![mapper::error_op(error, None)].into()).await;
                 }
             }
         });
         ConverseStream::new(rx, task.abort_handle(), response_started)
     }
 
-    fn new(rx: mpsc::Receiver<Vec<Op>>, task: AbortHandle, response_started: Arc<AtomicBool>) -> ConverseStream {
+    fn new(rx: mpsc::Receiver<Chunk>, task: AbortHandle, response_started: Arc<AtomicBool>) -> ConverseStream {
         ConverseStream {
             rx,
             pending: Vec::new().into_iter(),
@@ -363,7 +433,8 @@ impl ConverseStream {
     }
 
     /// Moves `chunk` into `batch` up to `max` ops; the rest waits in `pending`.
-    fn take_chunk(&mut self, chunk: Vec<Op>, batch: &mut Vec<Op>, max: usize) {
+    fn take_chunk(&mut self, chunk: Chunk, batch: &mut Vec<Op>, max: usize) {
+        let Chunk { ops: chunk, _read_ahead } = chunk;
         if batch.is_empty() && chunk.len() <= max {
             *batch = chunk;
             return;

@@ -81,7 +81,7 @@ async fn default_reply_streams_text_usage_and_done() {
     assert!(matches!(ops[0], Op::Start));
     assert!(matches!(ops[1], Op::TextStart { content_index: 0, block_index: Some(0) }));
     assert!(text_of(&ops).contains("You said: hello there"), "{}", text_of(&ops));
-    let usage = ops.iter().find_map(|op| if let Op::Usage(u) = op { Some(*u) } else { None }).expect("usage");
+    let usage = ops.iter().find_map(|op| if let Op::Usage(u) = op { Some(**u) } else { None }).expect("usage");
     assert!(usage.input > 0.0 && usage.output > 0.0);
     assert_eq!(usage.cost_input, 3.0 / 1000000.0 * usage.input);
     assert!(matches!(ops.last(), Some(Op::Done { reason: StopReason::Stop })));
@@ -433,7 +433,7 @@ async fn bearer_auth_and_raw_mode() {
     let ops = run(s).await;
     let types: Vec<&str> = ops
         .iter()
-        .filter_map(|op| if let Op::Raw { event_type, .. } = op { Some(event_type.as_str()) } else { None })
+        .filter_map(|op| if let Op::Raw { event_type, .. } = op { Some(&**event_type) } else { None })
         .collect();
     assert_eq!(types.first(), Some(&"messageStart"));
     assert!(types.contains(&"contentBlockDelta") && types.contains(&"metadata"));

@@ -90,12 +90,13 @@ pub enum Op {
     /// data appended to `thinkingSignature`) so it can be replayed. No event.
     ThinkingRedacted { content_index: usize, data: String },
     ThinkingEnd { content_index: usize },
-    ToolCallStart { content_index: usize, block_index: Option<i64>, id: String, name: String },
+    ToolCallStart { content_index: usize, block_index: Option<i64>, id: Box<str>, name: Box<str> },
     /// `arguments` is the whole partial-JSON parse of the arguments so far.
-    ToolCallDelta { content_index: usize, delta: String, arguments: Value },
+    ToolCallDelta { content_index: usize, delta: Box<str>, arguments: Value },
     ToolCallEnd { content_index: usize, arguments: Value },
-    /// Sets `usage`; no event.
-    Usage(Usage),
+    /// Sets `usage`; no event. (Boxed, as the rarer variants' large fields are: every
+    /// op queued for a slow consumer is the size of the largest variant.)
+    Usage(Box<Usage>),
     /// Sets `stopReason`; no event.
     StopReason(StopReason),
     /// Final success event.
@@ -105,7 +106,7 @@ pub enum Op {
     /// Bedrock answered 200 (pi-ai then calls `options.onResponse`); no event.
     Response { status: u16, request_id: Option<String> },
     /// Raw mode: one Bedrock event (`{ [event_type]: payload }`), payload verified JSON.
-    Raw { event_type: String, payload: Bytes },
+    Raw { event_type: Box<str>, payload: Bytes },
 }
 
 impl Op {
@@ -339,8 +340,8 @@ impl Mapper {
                     out.push(Op::ToolCallStart {
                         content_index: self.blocks.len() - 1,
                         block_index: e.index,
-                        id: tool.id.unwrap_or_default(),
-                        name: tool.name.unwrap_or_default(),
+                        id: tool.id.unwrap_or_default().into(),
+                        name: tool.name.unwrap_or_default().into(),
                     });
                 }
             }
@@ -373,7 +374,7 @@ impl Mapper {
             "metadata" => {
                 let e: MetadataEvent = parse(event_type, payload)?;
                 if let Some(u) = e.usage {
-                    out.push(Op::Usage(self.usage(&u)));
+                    out.push(Op::Usage(Box::new(self.usage(&u))));
                 }
             }
             // Unknown event types are ignored, as the SDK's `$unknown` union member is.
@@ -406,7 +407,7 @@ impl Mapper {
             let block = &mut self.blocks[i];
             block.partial_json.push_str(&input);
             let arguments = parse_streaming_json(&block.partial_json);
-            out.push(Op::ToolCallDelta { content_index: i, delta: input, arguments });
+            out.push(Op::ToolCallDelta { content_index: i, delta: input.into(), arguments });
         } else if let Some(reasoning) = delta.reasoning {
             let i = match found {
                 Some(i) => i,

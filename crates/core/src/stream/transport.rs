@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::mapper::{self, error_frame_error, exception_frame_error, format_aws_error_message, Mapper, Op};
-use super::{ConverseStreamRequest, ProxySetting, StreamSettings, MAX_BACKOFF};
+use super::{Chunk, ConverseStreamRequest, ProxySetting, StreamSettings, MAX_BACKOFF};
 use crate::error::{Error, ErrorCode};
 use crate::eventstream::FrameDecoder;
 
@@ -158,7 +158,7 @@ enum Attempt {
 pub(super) async fn run(
     request: ConverseStreamRequest,
     settings: StreamSettings,
-    tx: mpsc::Sender<Vec<Op>>,
+    tx: mpsc::Sender<Chunk>,
     response_started: Arc<AtomicBool>,
 ) {
     let url = converse_stream_url(&settings.endpoint, &request.model_id);
@@ -186,7 +186,7 @@ pub(super) async fn run(
                         attempt += 1;
                     }
                     None => {
-                        let _ = tx.send(vec![mapper::error_op(error, shown)]).await;
+                        let _ = tx.send(vec![mapper::error_op(error, shown)].into()).await;
                         return;
                     }
                 }
@@ -229,7 +229,7 @@ async fn attempt_once(
     settings: &StreamSettings,
     url: &str,
     attempt: u32,
-    tx: &mpsc::Sender<Vec<Op>>,
+    tx: &mpsc::Sender<Chunk>,
     response_started: &AtomicBool,
 ) -> Attempt {
     let started = Instant::now();
@@ -304,7 +304,7 @@ async fn attempt_once(
         request_id.as_deref().unwrap_or("-"),
         attempt + 1
     );
-    if tx.send(vec![Op::Response { status: status.as_u16(), request_id: request_id.clone() }]).await.is_err() {
+    if tx.send(vec![Op::Response { status: status.as_u16(), request_id: request_id.clone() }].into()).await.is_err() {
         return Attempt::ConsumerGone;
     }
     let body = response.into_body();
@@ -392,7 +392,7 @@ async fn stream_body(
     settings: &StreamSettings,
     first_event_deadline: Instant,
     request_id: Option<String>,
-    tx: &mpsc::Sender<Vec<Op>>,
+    tx: &mpsc::Sender<Chunk>,
 ) -> Attempt {
     let mut decoder = FrameDecoder::default();
     let mut mapper = Mapper::new(request.cost);
@@ -413,7 +413,7 @@ async fn stream_body(
             let error = error.with_request_id(request_id.clone());
             if output_began {
                 ops.push(mapper::error_op(error, $shown));
-                let _ = tx.send(std::mem::take(&mut ops)).await;
+                let _ = tx.send(std::mem::take(&mut ops).into()).await;
                 return Attempt::Finished;
             }
             return Attempt::FailedEarly(error, $shown);
@@ -434,7 +434,7 @@ async fn stream_body(
                         if serde_json::from_slice::<serde::de::IgnoredAny>(&message.payload).is_err() {
                             fail!(Error::protocol(format!("{event_type} event payload is not JSON")), None);
                         }
-                        ops.push(Op::Raw { event_type: event_type.to_string(), payload: message.payload.clone() });
+                        ops.push(Op::Raw { event_type: event_type.into(), payload: message.payload.clone() });
                     } else if let Err(e) = mapper.map_event(event_type, &message.payload, &mut ops) {
                         fail!(e, None);
                     }
@@ -457,8 +457,11 @@ async fn stream_body(
         }
         // The next chunk is likely as long as this one: size it once instead of regrowing.
         let len = ops.len();
-        if len > 0 && tx.send(std::mem::replace(&mut ops, Vec::with_capacity(len))).await.is_err() {
-            return Attempt::ConsumerGone;
+        if len > 0 {
+            let chunk = Chunk::queued(std::mem::replace(&mut ops, Vec::with_capacity(len)), tx).await;
+            if tx.send(chunk).await.is_err() {
+                return Attempt::ConsumerGone;
+            }
         }
 
         if output_began && last_bytes_at.is_none() {
@@ -523,7 +526,7 @@ async fn stream_body(
         }
         other => other,
     };
-    let _ = tx.send(vec![last]).await;
+    let _ = tx.send(vec![last].into()).await;
     Attempt::Finished
 }
 
