@@ -247,10 +247,16 @@ class AssistantMessageEventStream {
    *  when Bedrock's 200 arrives, before any event (pi-ai's `options.onResponse`). */
   async pump(native, onResponse) {
     this.native = native
+    let next = null
     try {
+      next = native.nextBatch()
       while (!this.done) {
-        const ops = JSON.parse(await native.nextBatch())
+        const ops = JSON.parse(await next)
         if (ops.length === 0) break
+        // Ask for the next batch before applying this one: the native side fills it
+        // while these events are dispatched, instead of waiting for the request.
+        const last = ops[ops.length - 1][0]
+        next = last === OP.DONE || last === OP.ERROR ? null : native.nextBatch()
         for (let i = 0; i < ops.length && !this.done; i++) {
           if (ops[i][0] === OP.RESPONSE) {
             if (onResponse) await onResponse(ops[i])
@@ -265,6 +271,9 @@ class AssistantMessageEventStream {
       const message = error instanceof Error ? error.message : JSON.stringify(error)
       this.fail('error', message, { code: error?.code ?? 'InternalError', retryable: false })
     }
+    // A batch asked for ahead and left unread (the stream ended meanwhile) must not
+    // surface as an unhandled rejection.
+    next?.catch(() => {})
     if (!this.done) {
       this.fail('error', 'bedrock-native: the stream ended without a final event', {
         code: 'InternalError',
