@@ -210,8 +210,12 @@ test('registerBedrockNative: null options are InvalidArgument, not a destructuri
   assertInvalid(() => addon.registerBedrockNative(() => {}, null), /options/, 'null options')
 })
 
-test('startConverseStream (low level): non-string arguments are TypeErrors', { todo: "code is InvalidArgument now, but napi's message (\"Failed to convert JavaScript value `Number 5 ` into rust type `String`\") does not name the argument" }, () => {
-  assertInvalid(() => addon.startConverseStream(5), /model/, 'number model')
+test('startConverseStream (low level): non-string arguments are TypeErrors naming the argument', () => {
+  assertInvalid(() => addon.startConverseStream(5), /^model: expected a string/, 'number model')
+  assertInvalid(() => addon.startConverseStream(), /^model: expected a string/, 'missing model')
+  assertInvalid(() => addon.startConverseStream(JSON.stringify(model()), {}), /^context: .*got object/, 'object context')
+  assertInvalid(() => addon.startConverseStream(JSON.stringify(model()), null, 7), /^options: .*got number/, 'number options')
+  assertInvalid(() => addon.startConverseStream(JSON.stringify(model()), null, null, []), /^prepared: .*got an array/, 'array prepared')
 })
 
 test('startConverseStream (low level): malformed JSON text is InvalidArgument naming the argument', () => {

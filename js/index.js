@@ -68,6 +68,38 @@ for (const [name, [argument, isAsync]] of Object.entries(OPTIONS_ARGUMENT)) {
   )
 }
 
+// The low-level stream entry takes JSON text; napi's own message for anything else
+// ("Failed to convert JavaScript value `Number 5 ` into rust type `String`") names no
+// argument. Name it.
+const TEXT_ARGUMENTS = {
+  startConverseStream: [
+    ['model', true],
+    ['context', false],
+    ['options', false],
+    ['prepared', false],
+  ],
+}
+for (const [name, params] of Object.entries(TEXT_ARGUMENTS)) {
+  const fn = api[name]
+  if (typeof fn !== 'function') continue
+  api[name] = Object.defineProperty(
+    function (...args) {
+      params.forEach(([argument, required], i) => {
+        const value = args[i]
+        if (typeof value === 'string' || (!required && (value === undefined || value === null))) return
+        const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value
+        const error = new TypeError(`${argument}: expected ${required ? 'a string' : 'a string or null'} (JSON text), got ${got}`)
+        error.code = 'InvalidArgument'
+        error.retryable = false
+        throw error
+      })
+      return fn.apply(this, args)
+    },
+    'name',
+    { value: name },
+  )
+}
+
 api.decorateError = decorateError
 // DEBUG=bedrock-native / BEDROCK_NATIVE_LOG=debug: log streams and calls (js/log.js).
 require('./log.js').instrument(api)
