@@ -335,7 +335,7 @@ const DISCOVERY_FAULTS = [
   ['HTTP 503 ServiceUnavailableException', 'op:ListFoundationModels', { times: 0, http: { status: 503, errorType: 'ServiceUnavailableException' } }, 'ServiceUnavailableException'],
   ['reset before headers', 'op:ListFoundationModels', { times: 0, faults: { resetBeforeHeaders: true } }, 'Network'],
   ['no response (stall)', 'op:ListFoundationModels', { times: 0, faults: { delayBeforeHeadersMs: 60000 } }, 'Timeout'],
-  ['a body that is not the expected JSON', 'op:ListFoundationModels', { json: 'not an object' }, null],
+  ['a 200 whose body is not the expected JSON', 'op:ListFoundationModels', { json: 'not an object' }, 'Protocol'],
 ]
 
 for (const [label, op, script, code] of DISCOVERY_FAULTS) {

@@ -519,6 +519,17 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     match &err {
+        // A success status whose body is not the operation's response: the SDK reports
+        // it as an unhandled service error, but nothing failed on AWS's side.
+        SdkError::ServiceError(ctx) if ctx.raw().status().is_success() => {
+            let mut out = Error::protocol(format!(
+                "{operation}: {endpoint} answered {} with a body that is not a {operation} response: {}",
+                ctx.raw().status().as_u16(),
+                DisplayErrorContext(&err)
+            ));
+            out.request_id = ctx.raw().headers().get("x-amzn-RequestId").map(str::to_string);
+            out
+        }
         SdkError::ServiceError(ctx) => {
             let status = ctx.raw().status().as_u16();
             let request_id = ctx.raw().headers().get("x-amzn-RequestId").map(str::to_string);
