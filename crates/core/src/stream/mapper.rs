@@ -243,8 +243,11 @@ fn or_zero(v: Option<f64>) -> f64 {
 }
 
 fn parse<'a, T: Deserialize<'a>>(event_type: &str, payload: &'a [u8]) -> Result<T, Error> {
-    serde_json::from_slice(payload)
-        .map_err(|e| Error::protocol(format!("malformed {event_type} event from Bedrock: {e}")))
+    // One UTF-8 check of the whole payload, then parsing from text: from bytes,
+    // serde_json checks every key and string on its own (five checks per text delta).
+    let text = std::str::from_utf8(payload)
+        .map_err(|e| Error::protocol(format!("malformed {event_type} event from Bedrock: {e}")))?;
+    serde_json::from_str(text).map_err(|e| Error::protocol(format!("malformed {event_type} event from Bedrock: {e}")))
 }
 
 /// The human-readable prefixes pi-ai puts before the five exception names its
