@@ -10,24 +10,16 @@ mod error;
 mod panic_probe;
 mod request;
 
-/// The addon's tokio runtime: ONE worker thread by default. Node runs JavaScript on one
-/// thread, and the Rust half of a stream (reading, decoding, mapping) costs about as much
-/// per event as the JavaScript half, so one worker keeps pace with its JS thread; with one
-/// worker, the hand-offs between a stream's tasks (hyper's connection task, the stream
-/// task, `nextBatch`) stay on that thread instead of waking a second one through the
-/// kernel for every read (measured in bench/README.md). `BEDROCK_NATIVE_WORKER_THREADS`
-/// sets another count. Blocking work (files, credential processes) runs on tokio's
-/// separate blocking pool either way.
+/// The addon's tokio runtime: one worker thread unless `BEDROCK_NATIVE_WORKER_THREADS`
+/// says otherwise (`bedrock_core::stream::runtime_worker_threads` has why). Node runs
+/// JavaScript on one thread, and the Rust half of a stream costs about what the JS half
+/// does. Blocking work (files, credential processes) runs on tokio's separate blocking
+/// pool either way.
 #[napi_derive::module_init]
 fn init_runtime() {
-  let workers = std::env::var("BEDROCK_NATIVE_WORKER_THREADS")
-    .ok()
-    .and_then(|v| v.trim().parse::<usize>().ok())
-    .filter(|n| (1..=256).contains(n))
-    .unwrap_or(1);
   // On failure (no threads available) napi falls back to its default runtime.
   if let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
-    .worker_threads(workers)
+    .worker_threads(bedrock_core::stream::runtime_worker_threads())
     .thread_name("bedrock-native")
     .enable_all()
     .build()

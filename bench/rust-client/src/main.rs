@@ -252,15 +252,9 @@ fn main() {
     let workload = args.next().unwrap_or_else(|| fail("usage: bench-rust-client <workload> '<params JSON>'".into()));
     let params: Value = serde_json::from_str(&args.next().unwrap_or_else(|| "{}".into()))
         .unwrap_or_else(|e| fail(format!("params: {e}")));
-    // The addon's runtime (src/lib.rs): one worker thread unless
-    // BEDROCK_NATIVE_WORKER_THREADS says otherwise, so the ceiling runs as the addon runs.
-    let workers = std::env::var("BEDROCK_NATIVE_WORKER_THREADS")
-        .ok()
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .filter(|n| (1..=256).contains(n))
-        .unwrap_or(1);
+    // The addon's runtime shape (src/lib.rs), so the ceiling runs as the addon runs.
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
+        .worker_threads(bedrock_core::stream::runtime_worker_threads())
         .enable_all()
         .build()
         .unwrap_or_else(|e| fail(format!("tokio runtime: {e}")));

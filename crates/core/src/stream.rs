@@ -75,6 +75,18 @@ fn read_ahead_budget() -> &'static (usize, tokio::sync::Semaphore) {
     })
 }
 
+/// Worker threads for the tokio runtime that drives streams: `BEDROCK_NATIVE_WORKER_THREADS`
+/// (1..=256), else 1. One worker keeps pace with the one JS thread consuming the events,
+/// and keeps a stream's task hand-offs on that thread instead of waking a second one
+/// through the kernel for every read (bench/README.md has the measurements).
+pub fn runtime_worker_threads() -> usize {
+    std::env::var("BEDROCK_NATIVE_WORKER_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|n| (1..=256).contains(n))
+        .unwrap_or(1)
+}
+
 /// The read-ahead budget in ops (fixed at first use).
 pub fn read_ahead_total() -> usize {
     read_ahead_budget().0
