@@ -3,7 +3,7 @@
 // StreamFunction contract on top of the native stream.
 
 const native = require('../index.js')
-const { decorateError } = require('./errors.js')
+const { decorateError, invalidArgument } = require('./errors.js')
 const { AssistantMessageEventStream, OP } = require('./event-stream.js')
 const { toPiPayload, fromPiPayload } = require('./request.js')
 
@@ -18,13 +18,6 @@ function errorFields(error) {
   }
 }
 
-/** An InvalidArgument error (a TypeError, as the native ones are) naming the argument. */
-function invalidArgument(message) {
-  const error = new TypeError(message)
-  error.code = 'InvalidArgument'
-  error.retryable = false
-  return error
-}
 
 /** JSON text of one argument for the native side: the one crossing into Rust. A value
  *  JSON cannot hold (a cycle, a BigInt, nesting deeper than the JS stack) or a missing

@@ -69,4 +69,13 @@ function wrapNative(fn) {
   return wrapped
 }
 
-module.exports = { DETAILS_MARKER, decorateError, wrapNative }
+/** A TypeError with code InvalidArgument naming what was wrong, as the native layer
+ *  throws for bad arguments. */
+function invalidArgument(message) {
+  const error = new TypeError(message)
+  error.code = 'InvalidArgument'
+  error.retryable = false
+  return error
+}
+
+module.exports = { DETAILS_MARKER, decorateError, wrapNative, invalidArgument }

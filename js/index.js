@@ -4,7 +4,12 @@
 // are JavaScript by nature (the pi-ai compatible event stream).
 
 const native = require('../index.js')
-const { decorateError, wrapNative } = require('./errors.js')
+const { decorateError, wrapNative, invalidArgument } = require('./errors.js')
+
+/** What a wrong argument was, for an InvalidArgument message. */
+function kindOf(value) {
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value
+}
 
 /** Decorates errors thrown by a native class's methods (e.g. `Emulator#script`), once. */
 function wrapClassMethods(cls) {
@@ -55,9 +60,7 @@ for (const [name, [argument, isAsync]] of Object.entries(OPTIONS_ARGUMENT)) {
   api[name] = Object.defineProperty(
     function (options, ...rest) {
       if (options !== undefined && options !== null && (typeof options !== 'object' || Array.isArray(options))) {
-        const error = new TypeError(`${argument}: expected an object, got ${Array.isArray(options) ? 'an array' : typeof options}`)
-        error.code = 'InvalidArgument'
-        error.retryable = false
+        const error = invalidArgument(`${argument}: expected an object, got ${kindOf(options)}`)
         if (isAsync) return Promise.reject(error)
         throw error
       }
@@ -87,11 +90,7 @@ for (const [name, params] of Object.entries(TEXT_ARGUMENTS)) {
       params.forEach(([argument, required], i) => {
         const value = args[i]
         if (typeof value === 'string' || (!required && (value === undefined || value === null))) return
-        const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value
-        const error = new TypeError(`${argument}: expected ${required ? 'a string' : 'a string or null'} (JSON text), got ${got}`)
-        error.code = 'InvalidArgument'
-        error.retryable = false
-        throw error
+        throw invalidArgument(`${argument}: expected ${required ? 'a string' : 'a string or null'} (JSON text), got ${kindOf(value)}`)
       })
       return fn.apply(this, args)
     },

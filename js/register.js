@@ -14,17 +14,10 @@
 const native = require('../index.js')
 const { converseStream } = require('./converse.js')
 const { toPiPayload } = require('./request.js')
-const { decorateError } = require('./errors.js')
+const { decorateError, invalidArgument } = require('./errors.js')
 
 const API = 'bedrock-converse-stream'
 
-/** A TypeError with code InvalidArgument, as the native layer throws for bad arguments. */
-function invalidArgument(message) {
-  const error = new TypeError(message)
-  error.code = 'InvalidArgument'
-  error.retryable = false
-  return error
-}
 const SOURCE_ID = 'bedrock-native'
 
 // What pi-ai's streamSimpleBedrock passes on to streamBedrock besides the request body
