@@ -126,6 +126,18 @@ class AssistantMessageEventStream {
     return true
   }
 
+  /** A run of deltas, [code, index, delta, delta, ...] (consecutive deltas of one block):
+   *  appends each to the block's `field` and queues a `type` event for it. */
+  applyDeltaRun(op, field, type) {
+    const index = op[1]
+    const block = this.output.content[index]
+    for (let i = 2; i < op.length && !this.done; i++) {
+      block[field] += op[i]
+      this.push({ type, contentIndex: index, delta: op[i], partial: this.output })
+    }
+    if (this.grown(index, op.length - 2)) block[field].charCodeAt(0)
+  }
+
   /** Applies one op to the partial message; queues the event pi-ai emits for it. */
   apply(op) {
     const output = this.output
@@ -138,17 +150,9 @@ class AssistantMessageEventStream {
         content.push({ type: 'text', text: '', index: op[2] ?? undefined })
         this.push({ type: 'text_start', contentIndex: op[1], partial: output })
         break
-      case OP.TEXT_DELTA: {
-        // A run: [2, index, delta, delta, ...] (consecutive deltas of one block).
-        const index = op[1]
-        const block = content[index]
-        for (let i = 2; i < op.length && !this.done; i++) {
-          block.text += op[i]
-          this.push({ type: 'text_delta', contentIndex: index, delta: op[i], partial: output })
-        }
-        if (this.grown(index, op.length - 2)) block.text.charCodeAt(0)
+      case OP.TEXT_DELTA:
+        this.applyDeltaRun(op, 'text', 'text_delta')
         break
-      }
       case OP.TEXT_END: {
         const block = content[op[1]]
         delete block.index
@@ -159,17 +163,9 @@ class AssistantMessageEventStream {
         content.push({ type: 'thinking', thinking: '', thinkingSignature: '', index: op[2] ?? undefined })
         this.push({ type: 'thinking_start', contentIndex: op[1], partial: output })
         break
-      case OP.THINKING_DELTA: {
-        // A run, as TEXT_DELTA.
-        const index = op[1]
-        const block = content[index]
-        for (let i = 2; i < op.length && !this.done; i++) {
-          block.thinking += op[i]
-          this.push({ type: 'thinking_delta', contentIndex: index, delta: op[i], partial: output })
-        }
-        if (this.grown(index, op.length - 2)) block.thinking.charCodeAt(0)
+      case OP.THINKING_DELTA:
+        this.applyDeltaRun(op, 'thinking', 'thinking_delta')
         break
-      }
       case OP.THINKING_SIGNATURE: {
         const block = content[op[1]]
         block.thinkingSignature = (block.thinkingSignature || '') + op[2]
