@@ -66,10 +66,7 @@ pub const DEFAULT_READ_AHEAD_OPS: usize = 16 * 1024;
 fn read_ahead_budget() -> &'static (usize, tokio::sync::Semaphore) {
     static BUDGET: std::sync::OnceLock<(usize, tokio::sync::Semaphore)> = std::sync::OnceLock::new();
     BUDGET.get_or_init(|| {
-        let ops = std::env::var("BEDROCK_NATIVE_READ_AHEAD_OPS")
-            .ok()
-            .and_then(|v| v.trim().parse::<usize>().ok())
-            .filter(|n| (1..=tokio::sync::Semaphore::MAX_PERMITS).contains(n))
+        let ops = env_count("BEDROCK_NATIVE_READ_AHEAD_OPS", tokio::sync::Semaphore::MAX_PERMITS)
             .unwrap_or(DEFAULT_READ_AHEAD_OPS);
         (ops, tokio::sync::Semaphore::new(ops))
     })
@@ -80,11 +77,12 @@ fn read_ahead_budget() -> &'static (usize, tokio::sync::Semaphore) {
 /// and keeps a stream's task hand-offs on that thread instead of waking a second one
 /// through the kernel for every read (bench/README.md has the measurements).
 pub fn runtime_worker_threads() -> usize {
-    std::env::var("BEDROCK_NATIVE_WORKER_THREADS")
-        .ok()
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .filter(|n| (1..=256).contains(n))
-        .unwrap_or(1)
+    env_count("BEDROCK_NATIVE_WORKER_THREADS", 256).unwrap_or(1)
+}
+
+/// A count from the environment variable `name`, if it is a whole number in 1..=max.
+fn env_count(name: &str, max: usize) -> Option<usize> {
+    std::env::var(name).ok().and_then(|v| v.trim().parse::<usize>().ok()).filter(|n| (1..=max).contains(n))
 }
 
 /// The read-ahead budget in ops (fixed at first use).
