@@ -91,7 +91,7 @@ function converseStream(model, context, options = {}) {
       if (signal?.aborted) handle.abort()
       const onResponse =
         typeof options.onResponse === 'function'
-          ? (op) => options.onResponse({ status: op[1], headers: op[2] ? { 'x-amzn-requestid': op[2] } : {} }, model)
+          ? (op) => options.onResponse({ status: op[1], headers: { ...op[2] } }, model)
           : undefined
       await stream.pump(handle, onResponse)
     } finally {

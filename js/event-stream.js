@@ -27,6 +27,31 @@ const OP = {
   ERROR: 15,
   RAW: 16,
   RESPONSE: 17,
+  THINKING_REDACTED_DATA: 18,
+}
+
+// The diagnostic pi-ai 1.6 appends when a stream fails, for a value it may carry: over-long
+// or blank values are dropped, as pi-ai's `normalizeDiagnosticValue` does.
+const MAX_DIAGNOSTIC_VALUE_CHARS = 200
+function diagnosticValue(value) {
+  if (typeof value !== 'string') return undefined
+  const trimmed = value.trim()
+  return trimmed.length === 0 || trimmed.length > MAX_DIAGNOSTIC_VALUE_CHARS ? undefined : trimmed
+}
+
+/** pi-ai 1.6 `appendBedrockFailureDiagnostic`: `bedrock_response_failure` with what is known
+ *  of the failed response. Status and AWS error code come only from an HTTP error response
+ *  (pi-ai sees a mid-stream exception as a bare object); the request id also from the 200. */
+function appendFailureDiagnostic(output, info, responseRequestId) {
+  const details = {}
+  const fromResponse = typeof info.httpStatus === 'number'
+  if (fromResponse) details.status = info.httpStatus
+  const errorCode = fromResponse && typeof info.awsType === 'string' && info.awsType.endsWith('Exception') ? diagnosticValue(info.awsType) : undefined
+  if (errorCode !== undefined) details.errorCode = errorCode
+  const requestId = (fromResponse ? diagnosticValue(info.requestId) : undefined) ?? responseRequestId
+  if (requestId !== undefined) details.requestId = requestId
+  if (Object.keys(details).length === 0) return
+  output.diagnostics = [...(output.diagnostics ?? []), { type: 'bedrock_response_failure', timestamp: Date.now(), details }]
 }
 
 /** The assistant message pi-ai starts every stream with. */
@@ -45,7 +70,7 @@ function newAssistantMessage(model) {
       totalTokens: 0,
       cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 },
     },
-    stopReason: 'stop',
+    stopReason: 'pending',
     timestamp: Date.now(),
   }
 }
@@ -71,6 +96,10 @@ class AssistantMessageEventStream {
     this.waiting = []
     this.done = false
     this.native = null
+    // pi-ai 1.6 times every response from the stream's creation (`durationMs`).
+    this.startedAt = performance.now()
+    // The request id of Bedrock's 200, for the failure diagnostic.
+    this.responseRequestId = undefined
     // Per content block: deltas appended, and since the text was last flattened.
     this.ropeCounts = []
     this.finalResult = new Promise((resolve) => {
@@ -82,6 +111,8 @@ class AssistantMessageEventStream {
   push(event) {
     if (this.done) return
     if (event.type === 'done' || event.type === 'error') {
+      const message = event.type === 'done' ? event.message : event.error
+      message.durationMs ??= Math.max(0, Math.round(performance.now() - this.startedAt))
       this.done = true
       this.resolveFinal(event.type === 'done' ? event.message : event.error)
     }
@@ -99,12 +130,9 @@ class AssistantMessageEventStream {
   fail(reason, message, info) {
     if (this.done) return
     const output = this.output
-    for (const block of output.content) {
-      delete block.index
-      delete block.partialJson
-    }
     output.stopReason = reason
     output.errorMessage = message
+    if (reason === 'error') appendFailureDiagnostic(output, info, this.responseRequestId)
     this.push({ type: 'error', reason, error: output, ...errorInfo(info) })
     this.end()
   }
@@ -147,7 +175,7 @@ class AssistantMessageEventStream {
         this.push({ type: 'start', partial: output })
         break
       case OP.TEXT_START:
-        content.push({ type: 'text', text: '', index: op[2] ?? undefined })
+        content.push({ type: 'text', text: '' })
         this.push({ type: 'text_start', contentIndex: op[1], partial: output })
         break
       case OP.TEXT_DELTA:
@@ -155,12 +183,11 @@ class AssistantMessageEventStream {
         break
       case OP.TEXT_END: {
         const block = content[op[1]]
-        delete block.index
         this.push({ type: 'text_end', contentIndex: op[1], content: block.text, partial: output })
         break
       }
       case OP.THINKING_START:
-        content.push({ type: 'thinking', thinking: '', thinkingSignature: '', index: op[2] ?? undefined })
+        content.push({ type: 'thinking', thinking: '', thinkingSignature: '' })
         this.push({ type: 'thinking_start', contentIndex: op[1], partial: output })
         break
       case OP.THINKING_DELTA:
@@ -172,35 +199,34 @@ class AssistantMessageEventStream {
         break
       }
       case OP.THINKING_REDACTED: {
+        // The placeholder text follows as a thinking delta; the bytes come at the block's end.
         const block = content[op[1]]
-        // pi-ai's convention for redacted thinking (its Anthropic provider's placeholder).
-        if (!block.redacted && block.thinking === '') block.thinking = '[Reasoning redacted]'
         block.redacted = true
-        block.thinkingSignature = (block.thinkingSignature || '') + op[2]
+        block.thinkingSignature = ''
         break
       }
+      case OP.THINKING_REDACTED_DATA:
+        content[op[1]].thinkingSignature = op[2]
+        break
       case OP.THINKING_END: {
         const block = content[op[1]]
-        delete block.index
         this.push({ type: 'thinking_end', contentIndex: op[1], content: block.thinking, partial: output })
         break
       }
       case OP.TOOLCALL_START:
-        content.push({ type: 'toolCall', id: op[3], name: op[4], arguments: {}, partialJson: '', index: op[2] ?? undefined })
+        content.push({ type: 'toolCall', id: op[2], name: op[3], arguments: {} })
         this.push({ type: 'toolcall_start', contentIndex: op[1], partial: output })
         break
       case OP.TOOLCALL_DELTA: {
         const block = content[op[1]]
-        block.partialJson = (block.partialJson || '') + op[2]
         block.arguments = op[3]
         this.push({ type: 'toolcall_delta', contentIndex: op[1], delta: op[2], partial: output })
         break
       }
       case OP.TOOLCALL_END: {
         const block = content[op[1]]
-        delete block.index
         block.arguments = op[2]
-        delete block.partialJson
+        if (op.length > 3) block.argumentsError = op[3]
         this.push({ type: 'toolcall_end', contentIndex: op[1], toolCall: block, partial: output })
         break
       }
@@ -216,10 +242,15 @@ class AssistantMessageEventStream {
         usage.cost.cacheRead = op[8]
         usage.cost.cacheWrite = op[9]
         usage.cost.total = op[10]
+        // pi-ai sets the key even when Bedrock sent no cacheDetails (then undefined).
+        usage.cacheWrite1h = op.length > 11 ? op[11] : undefined
+        usage.cost.totalFromProvider = false
         break
       }
       case OP.STOP_REASON:
+        output.rawStopReason = op[2] ?? undefined
         output.stopReason = op[1]
+        if (op.length > 3) output.errorMessage = op[3]
         break
       case OP.DONE:
         this.push({ type: 'done', reason: op[1], message: output })
@@ -255,6 +286,7 @@ class AssistantMessageEventStream {
         next = last === OP.DONE || last === OP.ERROR ? null : native.nextBatch()
         for (let i = 0; i < ops.length && !this.done; i++) {
           if (ops[i][0] === OP.RESPONSE) {
+            this.responseRequestId = diagnosticValue(ops[i][2]?.['x-amzn-requestid'])
             if (onResponse) await onResponse(ops[i])
           } else {
             this.apply(ops[i])

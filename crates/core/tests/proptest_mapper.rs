@@ -44,7 +44,7 @@ proptest! {
 
     #[test]
     fn any_event_sequence_maps_or_is_a_protocol_error(events in proptest::collection::vec(event(), 0..24)) {
-        let mut mapper = Mapper::new(ModelCost { input: 3.0, output: 15.0, cache_read: 0.3, cache_write: 3.75 });
+        let mut mapper = Mapper::new(ModelCost { input: 3.0, output: 15.0, cache_read: 0.3, cache_write: 3.75, ..Default::default() });
         let mut ops = Vec::new();
         for (event_type, payload) in &events {
             if let Err(e) = mapper.map_event(event_type, payload, &mut ops) {
@@ -52,10 +52,9 @@ proptest! {
                 break;
             }
         }
-        let last = mapper.finish();
-        prop_assert!(last.is_terminal());
+        mapper.finish(&mut ops);
+        prop_assert!(ops.last().is_some_and(Op::is_terminal));
         let mut out = String::new();
-        ops.push(last);
         bedrock_core::stream::write_batch_json(&ops, &mut out);
         let parsed: Value = serde_json::from_str(&out).map_err(|e| TestCaseError::fail(format!("batch JSON invalid: {e}: {out}")))?;
         prop_assert!(parsed.is_array());

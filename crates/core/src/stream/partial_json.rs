@@ -26,6 +26,30 @@ pub fn parse_streaming_json(partial: &str) -> Value {
     Value::Object(Map::new())
 }
 
+/// pi-ai 1.6 `parseToolCallArguments`: the one strict parse of a tool call's complete
+/// argument text (with `repairJson`'s repair pass). Blank text is `{}`; text that is not
+/// a JSON object gives `{}` and the error, `<reason>\n\nReceived arguments:\n<text>`.
+/// DIFF: `<reason>` is serde_json's wording, not V8's `JSON.parse` message.
+pub fn parse_tool_call_arguments(json: &str) -> (Value, Option<String>) {
+    if json.trim().is_empty() {
+        return (Value::Object(Map::new()), None);
+    }
+    let parsed = serde_json::from_str::<Value>(json).or_else(|first| {
+        let repaired = repair_json(json);
+        if repaired == json {
+            Err(first)
+        } else {
+            serde_json::from_str::<Value>(&repaired)
+        }
+    });
+    let reason = match parsed {
+        Ok(value @ Value::Object(_)) => return (value, None),
+        Ok(_) => "Tool arguments must be a JSON object".to_string(),
+        Err(e) => e.to_string(),
+    };
+    (Value::Object(Map::new()), Some(format!("{reason}\n\nReceived arguments:\n{json}")))
+}
+
 fn null_to_empty(v: Value) -> Value {
     if v.is_null() {
         Value::Object(Map::new())
