@@ -85,6 +85,20 @@ function errorInfo(info) {
   return out
 }
 
+/** A Bedrock event op as the AWS SDK for JS yields it to pi-ai: `{ [eventType]: payload }`
+ *  without the members the SDK does not model (the padding `p`), blobs as bytes. */
+function providerEvent(op) {
+  const payload = op[2]
+  if (payload !== null && typeof payload === 'object') {
+    delete payload.p
+    const reasoning = payload.delta?.reasoningContent
+    if (typeof reasoning?.redactedContent === 'string') {
+      reasoning.redactedContent = new Uint8Array(Buffer.from(reasoning.redactedContent, 'base64'))
+    }
+  }
+  return { [op[1]]: payload }
+}
+
 class AssistantMessageEventStream {
   constructor(model) {
     this.output = newAssistantMessage(model)
@@ -271,8 +285,10 @@ class AssistantMessageEventStream {
   }
 
   /** Pulls batches from the native stream until it ends. `onResponse(op)` is awaited
-   *  when Bedrock's 200 arrives, before any event (pi-ai's `options.onResponse`). */
-  async pump(native, onResponse) {
+   *  when Bedrock's 200 arrives, before any event (pi-ai's `options.onResponse`);
+   *  `onProviderEvent(event)` for each Bedrock event, before the events mapped from it
+   *  (pi-ai's `options.onProviderStreamEvent`). */
+  async pump(native, onResponse, onProviderEvent) {
     this.native = native
     let next = null
     try {
@@ -288,6 +304,8 @@ class AssistantMessageEventStream {
           if (ops[i][0] === OP.RESPONSE) {
             this.responseRequestId = diagnosticValue(ops[i][2]?.['x-amzn-requestid'])
             if (onResponse) await onResponse(ops[i])
+          } else if (ops[i][0] === OP.RAW) {
+            if (onProviderEvent) await onProviderEvent(providerEvent(ops[i]))
           } else {
             this.apply(ops[i])
           }
