@@ -40,15 +40,14 @@ function diagnosticValue(value) {
 }
 
 /** pi-ai 1.6 `appendBedrockFailureDiagnostic`: `bedrock_response_failure` with what is known
- *  of the failed response. Status and AWS error code come only from an HTTP error response
- *  (pi-ai sees a mid-stream exception as a bare object); the request id also from the 200. */
+ *  of the failed response: the HTTP status of an error response, the AWS error code (an
+ *  exception name, from the response or an exception frame), the request id. */
 function appendFailureDiagnostic(output, info, responseRequestId) {
   const details = {}
-  const fromResponse = typeof info.httpStatus === 'number'
-  if (fromResponse) details.status = info.httpStatus
-  const errorCode = fromResponse && typeof info.awsType === 'string' && info.awsType.endsWith('Exception') ? diagnosticValue(info.awsType) : undefined
+  if (typeof info.httpStatus === 'number') details.status = info.httpStatus
+  const errorCode = typeof info.awsType === 'string' && info.awsType.endsWith('Exception') ? diagnosticValue(info.awsType) : undefined
   if (errorCode !== undefined) details.errorCode = errorCode
-  const requestId = (fromResponse ? diagnosticValue(info.requestId) : undefined) ?? responseRequestId
+  const requestId = diagnosticValue(info.requestId) ?? responseRequestId
   if (requestId !== undefined) details.requestId = requestId
   if (Object.keys(details).length === 0) return
   output.diagnostics = [...(output.diagnostics ?? []), { type: 'bedrock_response_failure', timestamp: Date.now(), details }]

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use base64::Engine as _;
 
-use super::partial_json::{parse_streaming_json, parse_tool_call_arguments};
+use super::partial_json::{parse_tool_call_arguments, streaming_tool_arguments};
 use crate::error::{Error, ErrorCode};
 use crate::eventstream::Message;
 
@@ -347,6 +347,10 @@ pub fn exception_frame_error(message: &Message) -> (Error, String) {
     let mut error = Error::aws(&name, text.clone(), None);
     // In-stream errors follow the type's own retryability (no HTTP status to go by).
     error.retryable = error.code.is_retryable();
+    if !modeled {
+        // The SDK names an unmodeled exception by its header as sent (`accessDeniedException`).
+        error.aws_type = Some(raw_type.to_string());
+    }
     let shown = if modeled {
         format_aws_error_message(&name, &text)
     } else {
@@ -464,7 +468,7 @@ impl Mapper {
             let input = tool.input.unwrap_or_default();
             let block = &mut self.blocks[i];
             block.partial_json.push_str(&input);
-            let arguments = parse_streaming_json(&block.partial_json);
+            let arguments = streaming_tool_arguments(&block.partial_json);
             out.push(Op::ToolCallDelta { content_index: i, delta: input.into(), arguments });
         } else if let Some(reasoning) = delta.reasoning {
             let i = match found {
