@@ -104,9 +104,9 @@ test('bedrockNativeStreams is a ProviderStreams for setBedrockProviderModule and
   assert.ok(Object.isFrozen(bedrock.bedrockNativeStreams))
   const custom = piAi.createProvider({
     id: 'my-bedrock',
-    auth: { name: 'ambient', resolve: async () => ({ type: 'none' }) },
+    auth: { apiKey: { name: 'ambient AWS credentials', resolve: async () => ({ auth: {}, source: 'ambient' }) } },
     models: [{ ...model(), provider: 'my-bedrock' }],
-    stream: bedrock.bedrockNativeStreams,
+    api: bedrock.bedrockNativeStreams,
   })
   const models = piAi.createModels()
   models.setProvider(custom)
@@ -119,6 +119,7 @@ test('bedrockNativeStreams is a ProviderStreams for setBedrockProviderModule and
 test('registerBedrockNative: the hosts it knows, and a clear error for anything else', () => {
   const calls = []
   const fakeCompat = {
+    bedrockConverseStreamApi: () => {},
     setBedrockProviderModule: (m) => calls.push(['module', m]),
     registerApiProvider: (p, id) => calls.push(['registry', p.api, id]),
   }

@@ -655,7 +655,7 @@ export interface BedrockNativeStreams {
 
 /**
  * `{ stream, streamSimple }` as pi-ai 1.6's `ProviderStreams`: pass it to
- * `setBedrockProviderModule()` or as `stream` of `createProvider({ api: 'bedrock-converse-stream', ... })`.
+ * `setBedrockProviderModule()` or as `api` of `createProvider({ id, auth, models, api: bedrockNativeStreams })`.
  */
 export declare const bedrockNativeStreams: Readonly<BedrockNativeStreams>
 

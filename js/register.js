@@ -79,7 +79,13 @@ const HOSTS = [
     // `amazon-bedrock` provider loads its implementation through setBedrockProviderModule
     // (the createModels()/createProvider() path); the api registry serves compat's
     // stream()/complete() and custom providers with api "bedrock-converse-stream".
-    matches: (host) => typeof host === 'object' && host !== null && typeof host.setBedrockProviderModule === 'function',
+    // pi-ai 0.73's module has a setBedrockProviderModule too, for a module of another
+    // shape ({ streamBedrock, streamSimpleBedrock }): 1.6 is told apart by its lazy api.
+    matches: (host) =>
+      typeof host === 'object' &&
+      host !== null &&
+      typeof host.setBedrockProviderModule === 'function' &&
+      typeof host.bedrockConverseStreamApi === 'function',
     register(host, provider, sourceId) {
       host.setBedrockProviderModule(bedrockNativeStreams)
       if (typeof host.registerApiProvider === 'function') host.registerApiProvider(provider, sourceId)
@@ -98,7 +104,7 @@ const HOSTS = [
 /**
  * pi-ai's `ProviderStreams` for Bedrock backed by this package: `{ stream, streamSimple }`
  * (the public entry's functions, with logging when DEBUG asks for it). Hand it to pi-ai
- * 1.6's `setBedrockProviderModule()` or use it as the `stream` of `createProvider()`.
+ * 1.6's `setBedrockProviderModule()` or use it as the `api` of `createProvider()`.
  */
 const bedrockNativeStreams = Object.freeze({
   // js/index.js is required at call time: it requires this file itself.
@@ -136,7 +142,10 @@ function registerBedrockNative(host, options) {
   if (typeof sourceId !== 'string' || sourceId.trim() === '') {
     throw invalidArgument('registerBedrockNative: options.sourceId must be a non-empty string')
   }
-  const provider = { api: API, ...bedrockNativeStreams }
+  // The public entry's functions themselves (js/index.js requires this file, so it is
+  // loaded here, at call time).
+  const api = require('./index.js')
+  const provider = { api: API, stream: api.converseStream, streamSimple: api.converseStreamSimple }
   entry.register(host, provider, sourceId)
   return provider
 }
