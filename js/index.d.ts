@@ -33,8 +33,12 @@ export type Api = KnownApi | (string & {})
 export type Provider = string
 export type ThinkingLevel = 'minimal' | 'low' | 'medium' | 'high' | 'xhigh'
 export type CacheRetention = 'none' | 'short' | 'long'
-/** `pending` until Bedrock's `messageStop` (never on a final message). */
-export type StopReason = 'pending' | 'stop' | 'length' | 'toolUse' | 'error' | 'aborted'
+/**
+ * A final message's stop reason. Partial messages (`PartialAssistantMessage`, an event's
+ * `partial`) read `'pending'` until Bedrock's `messageStop`, as in pi-ai 1.6; final messages
+ * never do, so pi-ai 0.73's `StreamFunction` type still accepts `converseStream`.
+ */
+export type StopReason = 'stop' | 'length' | 'toolUse' | 'error' | 'aborted'
 
 export interface ThinkingBudgets {
   minimal?: number
@@ -120,6 +124,12 @@ export interface AssistantMessage {
   timestamp: number
   /** Milliseconds from the stream's creation to its final event. */
   durationMs?: number
+}
+
+/** The live message an event's `partial` carries: `stopReason` is `'pending'` until
+ *  Bedrock's `messageStop` (pi-ai 1.6). */
+export interface PartialAssistantMessage extends Omit<AssistantMessage, 'stopReason'> {
+  stopReason: StopReason | 'pending'
 }
 
 export interface ToolResultMessage<TDetails = any> {
@@ -247,16 +257,16 @@ export interface StreamErrorInfo {
 // ---------------------------------------------------------------------------------------
 
 export type AssistantMessageEvent =
-  | { type: 'start'; partial: AssistantMessage }
-  | { type: 'text_start'; contentIndex: number; partial: AssistantMessage }
-  | { type: 'text_delta'; contentIndex: number; delta: string; partial: AssistantMessage }
-  | { type: 'text_end'; contentIndex: number; content: string; partial: AssistantMessage }
-  | { type: 'thinking_start'; contentIndex: number; partial: AssistantMessage }
-  | { type: 'thinking_delta'; contentIndex: number; delta: string; partial: AssistantMessage }
-  | { type: 'thinking_end'; contentIndex: number; content: string; partial: AssistantMessage }
-  | { type: 'toolcall_start'; contentIndex: number; partial: AssistantMessage }
-  | { type: 'toolcall_delta'; contentIndex: number; delta: string; partial: AssistantMessage }
-  | { type: 'toolcall_end'; contentIndex: number; toolCall: ToolCall; partial: AssistantMessage }
+  | { type: 'start'; partial: PartialAssistantMessage }
+  | { type: 'text_start'; contentIndex: number; partial: PartialAssistantMessage }
+  | { type: 'text_delta'; contentIndex: number; delta: string; partial: PartialAssistantMessage }
+  | { type: 'text_end'; contentIndex: number; content: string; partial: PartialAssistantMessage }
+  | { type: 'thinking_start'; contentIndex: number; partial: PartialAssistantMessage }
+  | { type: 'thinking_delta'; contentIndex: number; delta: string; partial: PartialAssistantMessage }
+  | { type: 'thinking_end'; contentIndex: number; content: string; partial: PartialAssistantMessage }
+  | { type: 'toolcall_start'; contentIndex: number; partial: PartialAssistantMessage }
+  | { type: 'toolcall_delta'; contentIndex: number; delta: string; partial: PartialAssistantMessage }
+  | { type: 'toolcall_end'; contentIndex: number; toolCall: ToolCall; partial: PartialAssistantMessage }
   | { type: 'done'; reason: 'stop' | 'length' | 'toolUse'; message: AssistantMessage }
   | ({ type: 'error'; reason: 'aborted' | 'error'; error: AssistantMessage } & Partial<StreamErrorInfo>)
 
