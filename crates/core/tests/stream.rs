@@ -139,6 +139,11 @@ fn implied_blocks(jsonl: &str) -> (Vec<(String, String)>, Option<String>) {
                     if let Some(t) = d["reasoningContent"]["text"].as_str() {
                         blocks[i].2.push_str(t);
                     }
+                    // Redacted reasoning shows pi-ai 1.6's placeholder, once per block.
+                    let redacted = d["reasoningContent"]["redactedContent"].as_str().is_some_and(|r| !r.is_empty());
+                    if redacted && !blocks[i].2.ends_with("[Reasoning redacted]") {
+                        blocks[i].2.push_str("[Reasoning redacted]");
+                    }
                 }
             }
             "messageStop" => stop = p["stopReason"].as_str().map(str::to_string),
