@@ -288,18 +288,32 @@ pub async fn prepare(
             PreparedBody { model_id: built.model_id, body: built.body, region: built.arn_region }
         }
     };
+    // pi-ai 1.6: `options.env` overrides the process environment; `apiKey` is a bearer
+    // token unless it is an auth marker.
+    let env = options.env.as_ref().map(|overrides| {
+        let mut env = crate::region::process_env_map();
+        for (name, value) in overrides {
+            if let Some(value) = value.as_str().filter(|v| !v.is_empty()) {
+                env.insert(name.clone(), value.to_string());
+            }
+        }
+        env
+    });
+    let region_env: &dyn crate::region::EnvLookup = match &env {
+        Some(map) => map,
+        None => &ProcessEnv,
+    };
     let region = match prepared.region {
         Some(r) => r,
-        None => resolve_region(options.region.as_deref(), model.base_url.as_deref(), options.profile.as_deref(), &ProcessEnv).0,
+        None => resolve_region(options.region.as_deref(), model.base_url.as_deref(), options.profile.as_deref(), region_env).0,
     };
     let endpoint = Endpoints::resolve(&region, model.base_url.as_deref(), control.endpoint.as_deref()).runtime;
-    let auth = resolve_auth(&AuthOptions {
-        bearer_token: options.bearer_token.clone(),
-        profile: options.profile.clone(),
-        region: Some(region.clone()),
-        env: None,
-    })
-    .await?;
+    let bearer_token = options
+        .bearer_token
+        .clone()
+        .or_else(|| options.api_key.as_deref().and_then(crate::credentials::api_key_bearer_token).map(str::to_string));
+    let auth = resolve_auth(&AuthOptions { bearer_token, profile: options.profile.clone(), region: Some(region.clone()), env })
+        .await?;
     let body = serde_json::to_vec(&prepared.body)
         .map_err(|e| Error::invalid_argument(format!("request body cannot be serialised: {e}")))?;
     let mut settings = StreamSettings::new(endpoint, region, auth);
