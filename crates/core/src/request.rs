@@ -490,6 +490,18 @@ impl Context {
         let Value::Object(mut obj) = v else {
             return Err(Error::invalid_argument("context: expected an object"));
         };
+        // pi-ai 1.6 `normalizeContext`: the older shape's prompt and tools become a leading
+        // system message (which also counts in the `streamSimple` token estimate).
+        let mut initial = Map::new();
+        if let Some(Value::String(prompt)) = obj.get("systemPrompt") {
+            initial.insert("content".into(), json!(prompt));
+        }
+        if let Some(tools @ Value::Array(items)) = obj.get("tools") {
+            if !items.is_empty() {
+                initial.insert("toolsAdded".into(), tools.clone());
+            }
+        }
+        let has_initial = initial.get("content").and_then(Value::as_str).is_some_and(|p| !p.is_empty()) || initial.contains_key("toolsAdded");
         let mut system = SystemReplay::default();
         match obj.remove("systemPrompt") {
             None | Some(Value::Null) => {}
@@ -512,7 +524,10 @@ impl Context {
         let Some(Value::Array(items)) = obj.remove("messages") else {
             return Err(Error::invalid_argument("context.messages: expected an array"));
         };
-        let estimated_input_tokens = estimate_context_tokens(&items);
+        initial.insert("role".into(), json!("system"));
+        initial.insert("timestamp".into(), json!(0));
+        let initial = Value::Object(initial);
+        let estimated_input_tokens = estimate_context_tokens(has_initial.then_some(&initial), &items);
         let mut messages = Vec::with_capacity(items.len());
         for (i, item) in items.into_iter().enumerate() {
             let Value::Object(m) = item else {
@@ -786,7 +801,8 @@ fn js_stringify_len(v: &Value) -> f64 {
 /// pi-ai 1.6 `estimateContextTokens` over the raw messages (system messages included):
 /// the last usable assistant usage plus estimates of what follows it, else estimates of
 /// everything (3.5 characters a token, an image 4800 characters).
-fn estimate_context_tokens(messages: &[Value]) -> f64 {
+fn estimate_context_tokens(lead: Option<&Value>, messages: &[Value]) -> f64 {
+    let messages: Vec<&Value> = lead.into_iter().chain(messages).collect();
     const CHARS_PER_TOKEN: f64 = 3.5;
     const IMAGE_CHARS: f64 = 4800.0;
     let num = |v: Option<&Value>| v.and_then(Value::as_f64).unwrap_or(0.0);
@@ -856,8 +872,8 @@ fn estimate_context_tokens(messages: &[Value]) -> f64 {
         latest = if latest.is_nan() || timestamp.is_nan() { f64::NAN } else { latest.max(timestamp) };
     }
     match usage_at {
-        Some((index, tokens)) => tokens + messages[index + 1..].iter().map(message_tokens).sum::<f64>(),
-        None => messages.iter().map(message_tokens).sum(),
+        Some((index, tokens)) => tokens + messages[index + 1..].iter().map(|m| message_tokens(m)).sum::<f64>(),
+        None => messages.iter().map(|m| message_tokens(m)).sum(),
     }
 }
 
@@ -960,7 +976,13 @@ pub fn build_converse_request_with(
         || options.tool_choice.as_ref().and_then(|c| c.get("type")).and_then(Value::as_str) == Some("tool");
     let auto = json!("auto");
     let tool_choice = if claude_thinks && forced_choice { Some(&auto) } else { options.tool_choice.as_ref() };
-    if let Some(tool_config) = convert_tool_config(context.tools.as_deref(), tool_choice) {
+    // pi-ai 1.6: `model.compat?.supportsStrictMode ?? false`; beyond pi-ai, a model object
+    // without `compat` gets the catalogue's answer.
+    let supports_strict = match model.compat.as_ref() {
+        Some(compat) => compat.get("supportsStrictMode").and_then(Value::as_bool).unwrap_or(false),
+        None => family.spec().is_some_and(|s| s.strict_tools),
+    };
+    if let Some(tool_config) = convert_tool_config(context.tools.as_deref(), tool_choice, supports_strict)? {
         body.insert("toolConfig".into(), tool_config);
     }
     if let Some(guardrail) = &options.guardrail {
@@ -1378,17 +1400,20 @@ fn merge_consecutive_same_role(messages: &mut Vec<Value>) {
     *messages = merged;
 }
 
-/// pi-ai `convertToolConfig`.
-fn convert_tool_config(tools: Option<&[Tool]>, tool_choice: Option<&Value>) -> Option<Value> {
-    let tools = tools.filter(|t| !t.is_empty())?;
+/// pi-ai 1.6 `convertToolConfig`: tools with `constrainedSampling: { type: "json_schema" }`
+/// are sent strict (`toolSpec.strict`, schema rewritten by [`make_strict_json_schema`])
+/// when the model supports strict mode.
+fn convert_tool_config(tools: Option<&[Tool]>, tool_choice: Option<&Value>, supports_strict: bool) -> Result<Option<Value>> {
+    let Some(tools) = tools.filter(|t| !t.is_empty()) else { return Ok(None) };
     if tool_choice.and_then(Value::as_str) == Some("none") {
-        return None;
+        return Ok(None);
     }
     let specs: Vec<Value> = tools
         .iter()
         .map(|t| {
+            let strict_schema = resolve_strict_schema(t, supports_strict)?;
             let mut schema = Map::new();
-            if let Some(p) = &t.parameters {
+            if let Some(p) = strict_schema.as_ref().or(t.parameters.as_ref()) {
                 schema.insert("json".into(), p.clone());
             }
             let mut spec = Map::new();
@@ -1397,9 +1422,12 @@ fn convert_tool_config(tools: Option<&[Tool]>, tool_choice: Option<&Value>) -> O
             if let Some(d) = &t.description {
                 spec.insert("description".into(), json!(d));
             }
-            json!({ "toolSpec": Value::Object(spec) })
+            if strict_schema.is_some() {
+                spec.insert("strict".into(), json!(true));
+            }
+            Ok(json!({ "toolSpec": Value::Object(spec) }))
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let choice = match tool_choice {
         Some(Value::String(s)) if s == "auto" => Some(json!({ "auto": {} })),
         Some(Value::String(s)) if s == "any" => Some(json!({ "any": {} })),
@@ -1417,7 +1445,134 @@ fn convert_tool_config(tools: Option<&[Tool]>, tool_choice: Option<&Value>) -> O
     if let Some(choice) = choice {
         config.insert("toolChoice".into(), choice);
     }
-    Some(Value::Object(config))
+    Ok(Some(Value::Object(config)))
+}
+
+/// pi-ai 1.6 `resolveJsonSchemaStrictSampling`: the strict schema to send, if any.
+fn resolve_strict_schema(tool: &Tool, supports_strict: bool) -> Result<Option<Value>> {
+    let Some(config) = tool.constrained_sampling.as_ref() else { return Ok(None) };
+    if config.get("type").and_then(Value::as_str) != Some("json_schema") {
+        return Ok(None);
+    }
+    let required = config.get("strict").and_then(Value::as_str) == Some("require");
+    let refuse = |why: &str| {
+        Error::invalid_argument(format!("Tool {:?} requires JSON-schema constrained sampling, but {why}.", tool.name))
+    };
+    if !supports_strict {
+        return if required { Err(refuse("strict tools are unsupported")) } else { Ok(None) };
+    }
+    match make_strict_json_schema(tool.parameters.as_ref().unwrap_or(&Value::Null)) {
+        Ok(schema) => Ok(Some(schema)),
+        Err(why) if required => Err(refuse(&why)),
+        Err(_) => Ok(None),
+    }
+}
+
+const UNSUPPORTED_STRICT_SCHEMA_KEYS: &[&str] = &[
+    "$ref", "$defs", "definitions", "allOf", "oneOf", "patternProperties", "dependentSchemas", "dependencies",
+    "unevaluatedProperties", "propertyNames", "contains", "prefixItems", "not", "if", "then", "else",
+];
+
+/// pi-ai 1.6 `makeStrictJsonSchema`: every property required (optional ones may be null),
+/// `additionalProperties: false`; schemas strict mode cannot express are refused.
+pub fn make_strict_json_schema(schema: &Value) -> std::result::Result<Value, String> {
+    let mut cloned = schema.clone();
+    if !cloned.is_object() {
+        return Err("root schema must have type object".into());
+    }
+    make_strict_node(&mut cloned)?;
+    if cloned.get("type").and_then(Value::as_str) != Some("object") {
+        return Err("root schema must have type object".into());
+    }
+    Ok(cloned)
+}
+
+fn is_structured_schema(schema: &Value) -> bool {
+    let Some(obj) = schema.as_object() else { return false };
+    let types: Vec<&str> = match obj.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    types.contains(&"object") || types.contains(&"array") || obj.contains_key("properties") || obj.contains_key("items")
+}
+
+fn schema_allows_null(schema: &Value) -> bool {
+    let Some(obj) = schema.as_object() else { return false };
+    let ty = obj.get("type");
+    if ty.and_then(Value::as_str) == Some("null") || ty.and_then(Value::as_array).is_some_and(|a| a.iter().any(|t| t == "null")) {
+        return true;
+    }
+    if obj.get("const").is_some_and(Value::is_null) || obj.get("enum").and_then(Value::as_array).is_some_and(|e| e.iter().any(Value::is_null)) {
+        return true;
+    }
+    obj.get("anyOf").and_then(Value::as_array).is_some_and(|v| v.iter().any(schema_allows_null))
+}
+
+fn make_strict_node(schema: &mut Value) -> std::result::Result<(), String> {
+    let Some(obj) = schema.as_object_mut() else { return Err("boolean schemas are unsupported".into()) };
+    for key in UNSUPPORTED_STRICT_SCHEMA_KEYS {
+        if obj.get(*key).is_some_and(|v| !v.is_null()) {
+            return Err(format!("{key} schemas are unsupported"));
+        }
+    }
+    if !obj.contains_key("type") && !obj.contains_key("anyOf") && !obj.contains_key("enum") {
+        return Err("schemas without a type are unsupported".into());
+    }
+    if let Some(any_of) = obj.get_mut("anyOf") {
+        let Some(variants) = any_of.as_array_mut().filter(|v| !v.is_empty()) else {
+            return Err("anyOf must contain at least one schema".into());
+        };
+        for variant in variants {
+            if is_structured_schema(variant) {
+                return Err("object and array unions are unsupported".into());
+            }
+            make_strict_node(variant)?;
+        }
+    }
+    if let Some(items) = obj.get_mut("items") {
+        if items.is_array() {
+            return Err("tuple schemas are unsupported".into());
+        }
+        make_strict_node(items)?;
+    }
+    let is_object = obj.get("type").and_then(Value::as_str) == Some("object");
+    if obj.contains_key("properties") && !is_object {
+        return Err("properties require type object".into());
+    }
+    if !is_object {
+        return Ok(());
+    }
+    if obj.get("additionalProperties").is_some_and(|v| *v != Value::Bool(false)) {
+        return Err("schema-valued or true additionalProperties is unsupported".into());
+    }
+    if obj.get("properties").is_some_and(|p| !p.is_object()) {
+        return Err("object properties must be a schema map".into());
+    }
+    let required: Vec<String> = match obj.get("required") {
+        None => vec![],
+        Some(Value::Array(keys)) if keys.iter().all(Value::is_string) => keys.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+        Some(_) => return Err("object required must be a string array".into()),
+    };
+    let mut names = Vec::new();
+    if let Some(Value::Object(properties)) = obj.get_mut("properties") {
+        names = properties.keys().cloned().collect();
+        if required.iter().any(|k| !names.contains(k)) {
+            return Err("required contains an unknown property".into());
+        }
+        for (key, property) in properties.iter_mut() {
+            make_strict_node(property)?;
+            if !required.contains(key) && !schema_allows_null(property) {
+                let inner = property.take();
+                *property = json!({ "anyOf": [inner, { "type": "null" }] });
+            }
+        }
+    } else if !required.is_empty() {
+        return Err("required contains an unknown property".into());
+    }
+    obj.insert("required".into(), json!(names));
+    obj.insert("additionalProperties".into(), json!(false));
+    Ok(())
 }
 
 /// Bedrock `GuardrailStreamConfiguration`, members in the SDK's order.
