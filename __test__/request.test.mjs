@@ -50,9 +50,13 @@ test('an ARN model id returns its region; other ids return none', () => {
 })
 
 test('a malformed message is an InvalidArgument naming it', () => {
-  const bad = { messages: [context.messages[0], { role: 'user', content: [{ type: 'audio', data: '' }] }] }
+  const bad = { messages: [context.messages[0], { role: 'user', content: [{ type: 'image', data: 5 }] }] }
   assert.throws(() => build(model, bad), invalid(/^context\.messages\[1\]: content\[0\]/))
-  assert.throws(() => build(model, { messages: [{ role: 'system', content: 'x' }] }), invalid(/^context\.messages\[0\]/))
+  assert.throws(() => build(model, { messages: [{ role: 'system', content: 'x', sections: [] }] }), invalid(/^context\.messages\[0\]\.sections/))
+  assert.throws(() => build(model, { messages: [context.messages[0], 7] }), invalid(/^context\.messages\[1\]: expected an object/))
+  // pi-ai 1.6 skips unknown roles and block types rather than failing.
+  const skipped = { messages: [context.messages[0], { role: 'note', content: 'x' }, { role: 'user', content: [{ type: 'audio', data: '' }, { type: 'text', text: 'y' }] }] }
+  assert.deepEqual(build(model, skipped).body.messages.at(-1).content.filter((b) => b.text).map((b) => b.text).slice(-1), ['y'])
   assert.throws(() => build(model, { messages: 'nope' }), invalid(/context\.messages: expected an array/))
   assert.throws(() => build({ name: 'no id' }, context), invalid(/^model: missing field `id`/))
   assert.throws(() => build(undefined, context), invalid(/model: expected an object/))
@@ -73,7 +77,7 @@ test('invalid base64 image data is rejected naming the part', () => {
 test('the bearer token never appears in errors', () => {
   const secret = 'ABSKQmVkcm9ja0FQSUtleS1zZWNyZXQ='
   assert.throws(
-    () => build(model, { messages: [{ role: 'user' }] }, { bearerToken: secret }),
+    () => build(model, { messages: [{ role: 'user', content: 5 }] }, { bearerToken: secret, apiKey: secret }),
     (error) => !error.message.includes(secret) && error.code === 'InvalidArgument',
   )
 })
