@@ -121,3 +121,39 @@ test('redacted reasoning received from Bedrock is replayed as redactedContent on
   assert.deepEqual(sent.body.messages[1].content, [{ reasoningContent: { redactedContent: redacted } }, { text: 'Done.' }])
   assert.deepEqual(build(m, history, { reasoning: 'low' }).body, sent.body)
 })
+
+test('options.env, apiKey and headers reach the request as pi-ai 1.6 sends them', async (t) => {
+  const addon = require('../js/index.js')
+  if (typeof addon.startEmulator !== 'function') return t.skip('startEmulator is not in this build')
+  const emu = await addon.startEmulator()
+  t.after(() => emu.close())
+  const m = { ...model, api: 'bedrock-converse-stream', provider: 'amazon-bedrock', baseUrl: emu.url, maxTokens: 1000, contextWindow: 200000 }
+  // The credentials and region come only from options.env (the process has none).
+  const env = { AWS_ACCESS_KEY_ID: emu.accessKeyId, AWS_SECRET_ACCESS_KEY: emu.secretAccessKey, AWS_REGION: emu.region }
+  for (const name of Object.keys(env)) assert.equal(process.env[name], undefined, `${name} must not be set for this test`)
+  const headers = { 'x-team': 'search', 'X-Amz-Target': 'not ours to set', authorization: 'Bearer nope' }
+  const headerOf = (request, name) => {
+    const all = Array.isArray(request.headers) ? request.headers : Object.entries(request.headers)
+    return all.filter(([k]) => k.toLowerCase() === name).map(([, v]) => v)
+  }
+  emu.clearRequests()
+  // An OpenClaw auth marker in apiKey is not a token: SigV4 from options.env signs the request.
+  const signed = await addon.complete(m, context, { env, apiKey: 'AWS_PROFILE', headers })
+  assert.equal(signed.stopReason, 'stop', signed.errorMessage)
+  const [sigv4] = emu.requests().filter((r) => r.path.endsWith('/converse-stream'))
+  assert.equal(sigv4.auth.scheme, 'sigv4')
+  assert.equal(sigv4.auth.ok, true, sigv4.auth.message)
+  assert.deepEqual(headerOf(sigv4, 'x-team'), ['search'])
+  assert.deepEqual(headerOf(sigv4, 'x-amz-target'), [])
+  // A real key in apiKey is the bearer token.
+  emu.clearRequests()
+  const bearer = await addon.complete(m, context, { env: { AWS_REGION: emu.region }, apiKey: emu.bearerToken })
+  assert.equal(bearer.stopReason, 'stop', bearer.errorMessage)
+  const [token] = emu.requests().filter((r) => r.path.endsWith('/converse-stream'))
+  assert.equal(token.auth.scheme, 'bearer')
+  assert.equal(token.auth.ok, true, token.auth.message)
+  // A header HTTP cannot carry is the caller's mistake, named.
+  const bad = await addon.complete(m, context, { env, headers: { 'bad header': 'x' } })
+  assert.equal(bad.stopReason, 'error')
+  assert.match(bad.errorMessage, /options\.headers: "bad header" is not a valid header name/)
+})

@@ -149,6 +149,8 @@ pub struct StreamSettings {
     /// Yield Bedrock's own events ([`Op::Raw`]) instead of pi-ai events.
     pub raw: bool,
     pub proxy: ProxySetting,
+    /// pi-ai 1.6 `options.headers`: extra headers on every attempt, signed with it.
+    pub extra_headers: Vec<(http::HeaderName, http::HeaderValue)>,
 }
 
 /// Which HTTP proxy to use for Bedrock.
@@ -175,8 +177,41 @@ impl StreamSettings {
             max_retry_delay: DEFAULT_MAX_RETRY_DELAY,
             raw: false,
             proxy: ProxySetting::FromEnv,
+            extra_headers: Vec::new(),
         }
     }
+}
+
+/// pi-ai 1.6 `options.headers` (`{ name: value }`) as request headers. Like pi-ai, headers
+/// that take part in signing or auth (`host`, `authorization`, `x-amz-*`) are skipped, and
+/// so is `content-length` (the body's own); a name or value HTTP cannot carry is an
+/// InvalidArgument naming it. Values are never echoed (they may be secrets).
+pub fn extra_headers(headers: Option<&serde_json::Value>) -> Result<Vec<(http::HeaderName, http::HeaderValue)>, Error> {
+    let Some(headers) = headers.filter(|h| !h.is_null()) else { return Ok(Vec::new()) };
+    let Some(map) = headers.as_object() else {
+        return Err(Error::invalid_argument("options.headers: expected an object of header names to string values"));
+    };
+    let mut out = Vec::with_capacity(map.len());
+    for (name, value) in map {
+        let lower = name.to_ascii_lowercase();
+        if lower == "host" || lower == "authorization" || lower == "content-length" || lower.starts_with("x-amz-") {
+            continue;
+        }
+        let Some(value) = value.as_str() else {
+            if value.is_null() {
+                continue;
+            }
+            return Err(Error::invalid_argument(format!("options.headers.{name}: expected a string")));
+        };
+        let header = http::HeaderName::from_bytes(lower.as_bytes())
+            .map_err(|_| Error::invalid_argument(format!("options.headers: {name:?} is not a valid header name")))?;
+        let value = http::HeaderValue::from_str(value)
+            .map_err(|_| Error::invalid_argument(format!("options.headers.{name}: value has characters not allowed in a header")))?;
+        let mut value = value;
+        value.set_sensitive(true);
+        out.push((header, value));
+    }
+    Ok(out)
 }
 
 /// The standard runtime endpoint of a region.
@@ -317,6 +352,7 @@ pub async fn prepare(
     let body = serde_json::to_vec(&prepared.body)
         .map_err(|e| Error::invalid_argument(format!("request body cannot be serialised: {e}")))?;
     let mut settings = StreamSettings::new(endpoint, region, auth);
+    settings.extra_headers = extra_headers(options.headers.as_ref())?;
     control.apply(&mut settings);
     Ok((ConverseStreamRequest { model_id: prepared.model_id, body: Bytes::from(body), cost: model_cost(model) }, settings))
 }

@@ -245,6 +245,9 @@ async fn attempt_once(
         Ok(r) => r,
         Err(e) => return Attempt::FailedEarly(Error::invalid_argument(format!("bad request URL {url}: {e}")), None),
     };
+    for (name, value) in &settings.extra_headers {
+        http_request.headers_mut().insert(name.clone(), value.clone());
+    }
     if let Err(e) = settings.auth.authorize(&mut http_request, &request.body, &settings.region).await {
         return Attempt::FailedEarly(e.with_retryable(false), None);
     }
