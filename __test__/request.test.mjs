@@ -157,3 +157,29 @@ test('options.env, apiKey and headers reach the request as pi-ai 1.6 sends them'
   assert.equal(bad.stopReason, 'error')
   assert.match(bad.errorMessage, /options\.headers: "bad header" is not a valid header name/)
 })
+
+test('Claude\'s strict-tool-limit rejection is retried once without the strict "prefer" tools', async (t) => {
+  const addon = require('../js/index.js')
+  if (typeof addon.startEmulator !== 'function') return t.skip('startEmulator is not in this build')
+  const emu = await addon.startEmulator()
+  t.after(() => emu.close())
+  const m = { ...model, api: 'bedrock-converse-stream', provider: 'amazon-bedrock', baseUrl: emu.url, maxTokens: 1000, contextWindow: 200000, compat: { supportsStrictMode: true } }
+  const env = { AWS_ACCESS_KEY_ID: emu.accessKeyId, AWS_SECRET_ACCESS_KEY: emu.secretAccessKey, AWS_REGION: emu.region }
+  const tools = [
+    { name: 'lookup', description: 'Look up', parameters: { type: 'object', properties: { q: { type: 'string' } } }, constrainedSampling: { type: 'json_schema', strict: 'prefer' } },
+    { name: 'plain', description: 'Plain', parameters: { type: 'object', properties: {} } },
+  ]
+  const ctx = { ...context, tools }
+  const strictOf = (r) => r.body.toolConfig.tools.map((tool) => tool.toolSpec.strict === true)
+  emu.script(m.id, { times: 1, http: { status: 400, errorType: 'ValidationException', message: 'Too many strict tools (21 > 20)' } })
+  const done = await addon.complete(m, ctx, { env })
+  assert.equal(done.stopReason, 'stop', done.errorMessage)
+  const sent = emu.requests().filter((r) => r.path.endsWith('/converse-stream'))
+  assert.deepEqual(sent.map(strictOf), [[true, false], [false, false]])
+  // Any other validation error is reported, not retried.
+  emu.clearRequests()
+  emu.script(m.id, { times: 1, http: { status: 400, errorType: 'ValidationException', message: 'messages: too short' } })
+  const failed = await addon.complete(m, ctx, { env })
+  assert.equal(failed.stopReason, 'error')
+  assert.equal(emu.requests().filter((r) => r.path.endsWith('/converse-stream')).length, 1)
+})

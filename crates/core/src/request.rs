@@ -284,6 +284,10 @@ pub struct StreamOptions {
     /// Not read by pi-ai: the plugin config's guardrail, applied to every request.
     #[serde(default)]
     pub guardrail: Option<GuardrailConfig>,
+    /// Send `strict: "prefer"` tools non-strict (pi-ai 1.6's one retry after Claude's
+    /// strict-tool-limit error). Set by the stream, never by the caller.
+    #[serde(skip)]
+    pub disable_preferred_strict_tools: bool,
 }
 
 impl fmt::Debug for StreamOptions {
@@ -982,7 +986,9 @@ pub fn build_converse_request_with(
         Some(compat) => compat.get("supportsStrictMode").and_then(Value::as_bool).unwrap_or(false),
         None => family.spec().is_some_and(|s| s.strict_tools),
     };
-    if let Some(tool_config) = convert_tool_config(context.tools.as_deref(), tool_choice, supports_strict)? {
+    if let Some(tool_config) =
+        convert_tool_config(context.tools.as_deref(), tool_choice, supports_strict, options.disable_preferred_strict_tools)?
+    {
         body.insert("toolConfig".into(), tool_config);
     }
     if let Some(guardrail) = &options.guardrail {
@@ -1403,7 +1409,12 @@ fn merge_consecutive_same_role(messages: &mut Vec<Value>) {
 /// pi-ai 1.6 `convertToolConfig`: tools with `constrainedSampling: { type: "json_schema" }`
 /// are sent strict (`toolSpec.strict`, schema rewritten by [`make_strict_json_schema`])
 /// when the model supports strict mode.
-fn convert_tool_config(tools: Option<&[Tool]>, tool_choice: Option<&Value>, supports_strict: bool) -> Result<Option<Value>> {
+fn convert_tool_config(
+    tools: Option<&[Tool]>,
+    tool_choice: Option<&Value>,
+    supports_strict: bool,
+    disable_preferred: bool,
+) -> Result<Option<Value>> {
     let Some(tools) = tools.filter(|t| !t.is_empty()) else { return Ok(None) };
     if tool_choice.and_then(Value::as_str) == Some("none") {
         return Ok(None);
@@ -1411,7 +1422,8 @@ fn convert_tool_config(tools: Option<&[Tool]>, tool_choice: Option<&Value>, supp
     let specs: Vec<Value> = tools
         .iter()
         .map(|t| {
-            let strict_schema = resolve_strict_schema(t, supports_strict)?;
+            let strict_schema =
+                if disable_preferred && prefers_strict(t) { None } else { resolve_strict_schema(t, supports_strict)? };
             let mut schema = Map::new();
             if let Some(p) = strict_schema.as_ref().or(t.parameters.as_ref()) {
                 schema.insert("json".into(), p.clone());
@@ -1446,6 +1458,34 @@ fn convert_tool_config(tools: Option<&[Tool]>, tool_choice: Option<&Value>, supp
         config.insert("toolChoice".into(), choice);
     }
     Ok(Some(Value::Object(config)))
+}
+
+/// pi-ai 1.6 `prefersJsonSchemaStrictSampling`: strict only where the model allows it.
+fn prefers_strict(tool: &Tool) -> bool {
+    tool.constrained_sampling.as_ref().is_some_and(|c| {
+        c.get("type").and_then(Value::as_str) == Some("json_schema") && c.get("strict").and_then(Value::as_str) == Some("prefer")
+    })
+}
+
+/// Whether the body sends a `strict: "prefer"` tool strict: then a strict-tool-limit
+/// rejection is worth one retry without them (pi-ai 1.6 `hasPreferredStrictTools`).
+pub fn has_preferred_strict_tools(context: &Context, body: &Value) -> bool {
+    let strict_names: Vec<&str> = body
+        .pointer("/toolConfig/tools")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|t| t.pointer("/toolSpec/strict") == Some(&Value::Bool(true)))
+        .filter_map(|t| t.pointer("/toolSpec/name").and_then(Value::as_str))
+        .collect();
+    context.tools.iter().flatten().any(|t| prefers_strict(t) && strict_names.contains(&t.name.as_str()))
+}
+
+/// pi-ai 1.6 `isStrictToolLimitErrorMessage`: Claude's rejections of too many strict tools.
+pub fn is_strict_tool_limit_error(message: &str) -> bool {
+    ["The compiled grammar is too large", "Too many strict tools (", "Schemas contains too many parameters with union types ("]
+        .iter()
+        .any(|m| message.contains(m))
 }
 
 /// pi-ai 1.6 `resolveJsonSchemaStrictSampling`: the strict schema to send, if any.

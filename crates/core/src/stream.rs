@@ -25,7 +25,8 @@ use crate::error::Error;
 use crate::region::{resolve_region, Endpoints, ProcessEnv};
 use crate::discovery::{application_profile_base_model, ProfileLookupOptions};
 use crate::request::{
-    arn_region, build_converse_request, build_converse_request_with, is_application_profile_arn, Context, Model,
+    arn_region, build_converse_request, build_converse_request_with, has_preferred_strict_tools, is_application_profile_arn,
+    Context, Model,
     RawProcessEnv, StreamOptions,
 };
 
@@ -151,6 +152,10 @@ pub struct StreamSettings {
     pub proxy: ProxySetting,
     /// pi-ai 1.6 `options.headers`: extra headers on every attempt, signed with it.
     pub extra_headers: Vec<(http::HeaderName, http::HeaderValue)>,
+    /// The body without `strict: "prefer"` tools, sent once if Bedrock rejects the first
+    /// for Claude's strict-tool limits (pi-ai 1.6's retry; Bedrock checks the tool schemas
+    /// before streaming, so nothing was shown yet).
+    pub strict_fallback_body: Option<Bytes>,
 }
 
 /// Which HTTP proxy to use for Bedrock.
@@ -178,6 +183,7 @@ impl StreamSettings {
             raw: false,
             proxy: ProxySetting::FromEnv,
             extra_headers: Vec::new(),
+            strict_fallback_body: None,
         }
     }
 }
@@ -296,6 +302,7 @@ pub async fn prepare(
     control: &StreamControl,
     prepared: Option<PreparedBody>,
 ) -> Result<(ConverseStreamRequest, StreamSettings), Error> {
+    let mut strict_fallback = None;
     let prepared = match prepared {
         Some(p) => p,
         None => {
@@ -320,6 +327,15 @@ pub async fn prepare(
             } else {
                 build_converse_request(model, context, options)?
             };
+            if has_preferred_strict_tools(context, &built.body) {
+                let relaxed = StreamOptions { disable_preferred_strict_tools: true, ..options.clone() };
+                let fallback = if is_application_profile_arn(&model.id) {
+                    None // rare; the base model lookup is not repeated for it
+                } else {
+                    build_converse_request(model, context, &relaxed).ok()
+                };
+                strict_fallback = fallback.and_then(|r| serde_json::to_vec(&r.body).ok()).map(Bytes::from);
+            }
             PreparedBody { model_id: built.model_id, body: built.body, region: built.arn_region }
         }
     };
@@ -353,6 +369,7 @@ pub async fn prepare(
         .map_err(|e| Error::invalid_argument(format!("request body cannot be serialised: {e}")))?;
     let mut settings = StreamSettings::new(endpoint, region, auth);
     settings.extra_headers = extra_headers(options.headers.as_ref())?;
+    settings.strict_fallback_body = strict_fallback;
     control.apply(&mut settings);
     Ok((ConverseStreamRequest { model_id: prepared.model_id, body: Bytes::from(body), cost: model_cost(model) }, settings))
 }
