@@ -28,6 +28,7 @@ const OP = {
   RAW: 16,
   RESPONSE: 17,
   THINKING_REDACTED_DATA: 18,
+  STRICT_TOOLS_FALLBACK: 19,
 }
 
 // The diagnostic pi-ai 1.6 appends when a stream fails, for a value it may carry: over-long
@@ -273,6 +274,13 @@ class AssistantMessageEventStream {
         this.fail(op[1], op[2], op[3])
         break
       case OP.RESPONSE:
+        break
+      case OP.STRICT_TOOLS_FALLBACK:
+        // pi-ai 1.6's note that the request went again without strict "prefer" tools.
+        output.diagnostics = [
+          ...(output.diagnostics ?? []),
+          { type: 'bedrock_strict_tools_fallback', timestamp: Date.now(), error: { message: op[1] }, details: { reason: 'strict_tool_limits_exceeded' } },
+        ]
         break
       default:
         // An op this file does not know means the addon and its JS are out of step.

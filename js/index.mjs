@@ -35,6 +35,8 @@ export const {
   // request building
   buildConverseRequest,
   buildSimpleConverseRequest,
+  // model facts (js/models.js)
+  describeModel,
   // emulator
   startEmulator,
   Emulator,

@@ -139,6 +139,10 @@ pub enum Op {
     /// Bedrock answered 200 (pi-ai then calls `options.onResponse` with the status and
     /// every response header, names lower-case, repeated ones joined with ", "); no event.
     Response { status: u16, request_id: Option<String>, headers: Vec<(String, String)> },
+    /// Bedrock refused the strict "prefer" tools for Claude's strict-tool limits and the
+    /// request was sent again without them: pi-ai's `bedrock_strict_tools_fallback`
+    /// diagnostic, with Bedrock's message; no event.
+    StrictToolsFallback { message: String },
     /// Raw mode: one Bedrock event (`{ [event_type]: payload }`), payload verified JSON.
     Raw { event_type: Box<str>, payload: Bytes },
 }
