@@ -137,3 +137,65 @@ test('registerBedrockNative: the hosts it knows, and a clear error for anything 
     (error) => error.code === 'InvalidArgument' && /@earendil-works\/pi-ai\/compat/.test(error.message),
   )
 })
+
+/** A pi-ai 1.6 agent loop on `streamFn` (compat `stream`, or a Models' `stream`): the model
+ *  calls `get_weather`, the result goes back, the model answers. Returns the turns. */
+async function twoTurnToolConversation(streamFn, claude) {
+  const tools = [
+    {
+      name: 'get_weather',
+      description: 'Current weather for a city',
+      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+    },
+  ]
+  const context = {
+    systemPrompt: 'You are a helpful assistant. Use tools when they help.',
+    messages: [{ role: 'user', content: 'What is the weather in "Lisbon"? Use the get_weather tool.', timestamp: Date.now() }],
+    tools,
+  }
+  const turns = []
+  for (let turn = 0; turn < 4; turn++) {
+    const events = streamFn(claude, context, { maxTokens: 1024 })
+    for await (const _ of events) {
+      // drain
+    }
+    const message = await events.result()
+    turns.push(message)
+    context.messages.push(message)
+    if (message.stopReason !== 'toolUse') break
+    for (const call of message.content.filter((b) => b.type === 'toolCall')) {
+      context.messages.push({
+        role: 'toolResult',
+        toolCallId: call.id,
+        toolName: call.name,
+        content: [{ type: 'text', text: `Sunny, 21°C in ${call.arguments.city}` }],
+        isError: false,
+        timestamp: Date.now(),
+      })
+    }
+  }
+  return turns
+}
+
+for (const path of ['compat stream()', 'createModels() stream()']) {
+  test(`${piAiVersion}: a two-turn tool conversation through ${path} after registration`, async () => {
+    bedrock.registerBedrockNative(compat)
+    const claude = { ...model(), id: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', name: 'Claude Sonnet 4.5', contextWindow: 200000, maxTokens: 8192 }
+    let streamFn = compat.stream
+    if (path.startsWith('createModels')) {
+      const models = piAi.createModels()
+      models.setProvider(amazonBedrockProvider())
+      streamFn = (m, c, o) => models.stream(m, c, o)
+    }
+    emu.reset()
+    const turns = await twoTurnToolConversation(streamFn, claude)
+    assert.deepEqual(turns.map((t) => t.stopReason), ['toolUse', 'stop'], turns.map((t) => t.errorMessage).join(' | '))
+    const call = turns[0].content.find((b) => b.type === 'toolCall')
+    assert.deepEqual(call.arguments, { city: 'Lisbon' })
+    assert.match(turns[1].content.filter((b) => b.type === 'text').map((b) => b.text).join(''), /Sunny, 21°C in Lisbon/)
+    const requests = emu.requests().filter((r) => r.operation === 'ConverseStream')
+    assert.equal(requests.length, 2)
+    for (const r of requests) assert.match(r.headers['user-agent'], /^bedrock-native\//)
+    assert.equal(requests[1].body.messages.at(-1).content[0].toolResult.toolUseId, call.id)
+  })
+}
