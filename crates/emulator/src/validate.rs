@@ -288,6 +288,8 @@ fn check_tools(body: &Value) -> Result<(), ApiError> {
                 }
             }
         }
+    }
+    for (i, m) in msgs.iter().enumerate() {
         // A toolUse followed by a user message must get its toolResult there ("Expected
         // toolResult blocks at messages.N.content for the following Ids: ..."). A
         // trailing assistant message (prefill) has no next message to check.
