@@ -402,6 +402,19 @@ fn check_claude_thinking(body: &Value, facts: &ModelFacts) -> Result<(), ApiErro
         return Ok(());
     };
     let ic = &body["inferenceConfig"];
+    // `thinking.block_binding` exists only on Opus 4.7+ / Claude 5: pi-ai 1.6
+    // `supportsThinkingBlockBinding` — "Opus 4.6 and Sonnet 4.6 reject it with
+    // `thinking.adaptive.block_binding: Extra inputs are not permitted`".
+    if thinking.get("block_binding").is_some()
+        && matches!(
+            facts.thinking,
+            Thinking::Budget | Thinking::AdaptiveOrBudget
+        )
+    {
+        return Err(model_error(format!(
+            "thinking.{kind}.block_binding: Extra inputs are not permitted"
+        )));
+    }
     match (kind, facts.thinking) {
         // A model without extended thinking: its answer to a thinking field is not known
         // well enough to emulate, so nothing is refused.

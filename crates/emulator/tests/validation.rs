@@ -220,6 +220,16 @@ fn cases() -> Vec<Case> {
             with(json!({ "additionalModelRequestFields": adaptive() })),
             "\"thinking.type.enabled\" is not supported for this model",
         ),
+        Case {
+            twin_model: Some(OPUS47),
+            ..v(
+                "thinking.block_binding on Opus 4.6",
+                OPUS46,
+                with(json!({ "additionalModelRequestFields": { "thinking": { "type": "adaptive", "block_binding": { "prefix_mismatch_behavior": "drop_block" } }, "anthropic_beta": ["thinking-binding-controls-2026-08-01"] } })),
+                with(json!({ "additionalModelRequestFields": { "thinking": { "type": "adaptive", "block_binding": { "prefix_mismatch_behavior": "drop_block" } }, "anthropic_beta": ["thinking-binding-controls-2026-08-01"] } })),
+                "thinking.adaptive.block_binding: Extra inputs are not permitted",
+            )
+        },
         v(
             "temperature other than 1 with thinking",
             SONNET45,
