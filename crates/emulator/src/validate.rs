@@ -111,7 +111,7 @@ fn check_shape(body: &Value) -> Result<(), ApiError> {
         return Err((
             400,
             SERIALIZATION,
-            format!("Unrecognized field \"{k}\" in ConverseStreamRequest."),
+            format!("Unrecognized field \"{k}\" in the request body."),
         ));
     }
     let ic = &body["inferenceConfig"];
