@@ -1,0 +1,108 @@
+'use strict'
+// OpenClaw `amazon-bedrock` catalogue hooks: what the plugin publishes into
+// `models.providers["amazon-bedrock"]`.
+//
+// - `runCatalog` (hook `catalog.run`): live discovery through `resolveBedrockProvider`
+//   (plugin config `plugins.entries["amazon-bedrock"].config.discovery`, env markers,
+//   then the real credential chain), with the native discovery cache file in the
+//   OpenClaw state folder so every Gateway worker and CLI process on the host shares
+//   one fetched list.
+// - `runStaticCatalog` (hook `staticCatalog.run`): the same list read from that cache
+//   file only, no network and no credentials. Headless runs (`openclaw agent exec`,
+//   `--local`) never run live discovery; this is how they know the discovered models.
+
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const native = require('../index.js')
+const { decorateError } = require('./errors.js')
+
+const PROVIDER_ID = 'amazon-bedrock'
+const API = 'bedrock-converse-stream'
+const CACHE_FORMAT = 'bedrock-native/discovery-cache'
+
+/** `plugins.entries["amazon-bedrock"].config` of an OpenClaw config, if any. */
+function pluginConfigOf(config) {
+  const entry = config?.plugins?.entries?.[PROVIDER_ID]?.config
+  return entry && typeof entry === 'object' && !Array.isArray(entry) ? entry : undefined
+}
+
+/** A process env as the native layer takes it: string values only. */
+function stringEnv(env) {
+  const out = {}
+  for (const [key, value] of Object.entries(env ?? process.env)) {
+    if (typeof value === 'string') out[key] = value
+  }
+  return out
+}
+
+/** Where the shared discovery cache lives: `discovery.cacheFile` from the plugin config,
+ *  else `<OpenClaw state dir>/cache/bedrock-native-discovery.json`. */
+function cacheFileFor(config, env) {
+  const configured = pluginConfigOf(config)?.discovery?.cacheFile
+  if (typeof configured === 'string' && configured.trim() !== '') return configured.trim()
+  const home = env.HOME || os.homedir()
+  const stateDir = env.OPENCLAW_STATE_DIR?.trim() || path.join(home, '.openclaw')
+  return path.join(stateDir.replace(/^~(?=$|\/)/, home), 'cache', 'bedrock-native-discovery.json')
+}
+
+/** `config` with the plugin's `discovery.cacheFile` filled in (a copy; `config` is the
+ *  Gateway's live object and stays untouched). */
+function withCacheFile(config, cacheFile) {
+  const entries = config?.plugins?.entries ?? {}
+  const entry = entries[PROVIDER_ID] ?? {}
+  const pluginConfig = pluginConfigOf(config) ?? {}
+  return {
+    ...config,
+    plugins: {
+      ...config?.plugins,
+      entries: {
+        ...entries,
+        [PROVIDER_ID]: { ...entry, config: { ...pluginConfig, discovery: { ...pluginConfig.discovery, cacheFile } } },
+      },
+    },
+  }
+}
+
+/** The provider entry OpenClaw merges: the operator's explicit entry wins key by key,
+ *  discovered models fill in when the operator listed none. */
+function providerEntry(existing, resolved) {
+  const explicit = existing && typeof existing === 'object' ? existing : {}
+  const models = Array.isArray(explicit.models) && explicit.models.length > 0 ? explicit.models : resolved.models
+  return { ...explicit, baseUrl: explicit.baseUrl ?? resolved.baseUrl, api: explicit.api ?? API, auth: explicit.auth ?? 'aws-sdk', models }
+}
+
+/** Hook `catalog.run`. */
+async function runCatalog(ctx) {
+  const env = stringEnv(ctx?.env)
+  const config = ctx?.config ?? {}
+  let resolved
+  try {
+    resolved = await native.resolveBedrockProvider({ config: withCacheFile(config, cacheFileFor(config, env)), env, mode: 'strict' })
+  } catch (error) {
+    throw decorateError(error)
+  }
+  if (!resolved) return null
+  return { provider: providerEntry(config.models?.providers?.[PROVIDER_ID], resolved) }
+}
+
+/** Hook `staticCatalog.run`: the last list `runCatalog` fetched on this host, from the
+ *  cache file; null when there is none (or it is not a discovery cache). */
+async function runStaticCatalog(ctx) {
+  const env = stringEnv(ctx?.env)
+  const config = ctx?.config ?? {}
+  const file = cacheFileFor(config, env)
+  let cached
+  try {
+    cached = JSON.parse(await fs.promises.readFile(file, 'utf8'))
+  } catch (error) {
+    if (error.code === 'ENOENT') return null
+    throw Object.assign(new Error(`amazon-bedrock: cannot read the discovery cache ${file}: ${error.message}`), { code: 'ConfigSyntax' })
+  }
+  if (cached?.format !== CACHE_FORMAT || !Array.isArray(cached.models) || cached.models.length === 0) return null
+  const region = typeof cached.region === 'string' && cached.region ? cached.region : 'us-east-1'
+  const resolved = { baseUrl: `https://bedrock-runtime.${region}.amazonaws.com`, models: cached.models }
+  return { provider: providerEntry(config.models?.providers?.[PROVIDER_ID], resolved) }
+}
+
+module.exports = { PROVIDER_ID, pluginConfigOf, stringEnv, cacheFileFor, runCatalog, runStaticCatalog }
