@@ -55,10 +55,23 @@ function matchesContextOverflowError({ code, errorType, errorMessage } = {}) {
   return bedrockError && OVERFLOW_TEXT.test(text)
 }
 
+/** `describeModel` from js/models.js, or null when this build has no such module. */
+function coreDescribeModel() {
+  try {
+    return require('./models.js').describeModel ?? null
+  } catch (error) {
+    if (error?.code === 'MODULE_NOT_FOUND' && String(error.message).includes('models.js')) return null
+    throw error
+  }
+}
+
 /** Hook `resolveThinkingProfile`: the `/think` levels a model accepts, from the core's
  *  model facts (`describeModel`). */
 function resolveThinkingProfile({ modelId } = {}) {
-  const { describeModel } = require('./models.js')
+  const describeModel = coreDescribeModel()
+  // Without the core's model facts (a build older than `describeModel`), OpenClaw's own
+  // default ladder applies.
+  if (!describeModel) return undefined
   const facts = describeModel(String(modelId ?? ''))
   if (!facts || !facts.reasoning || facts.thinking === 'none') return { levels: [{ id: 'off' }] }
   const levels = [{ id: 'off' }, ...facts.thinkingLevels.filter((id) => id !== 'off').map((id) => ({ id }))]
