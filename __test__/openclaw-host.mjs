@@ -166,9 +166,11 @@ try {
     }
   }
 
-  // 6. A throttled model: OpenClaw must see a rate-limit failure.
+  // 6. A throttled model: the first attempt (the stream's own retries included) fails
+  //    with ThrottlingException, OpenClaw classifies it as rate_limit and retries.
   await emu.reset()
-  await emu.script(NOVA, { times: 0, http: { status: 429, errorType: 'ThrottlingException', message: 'Too many requests, please wait before trying again.' } })
+  await emu.script(NOVA, { times: 3, http: { status: 429, errorType: 'ThrottlingException', message: 'Too many requests, please wait before trying again.' } })
+  await emu.script(NOVA, { text: 'answered after the rate limit' })
   results.throttled = openclaw('throttled', ['agent', 'exec', 'Hello?', '--model', `amazon-bedrock/${NOVA}`, '--json'])
   results.throttledRequests = (await streamRequests()).map(pick)
 } finally {

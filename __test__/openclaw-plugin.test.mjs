@@ -194,7 +194,7 @@ test('classifyFailoverReason and matchesContextOverflowError read the stable cod
   assert.equal(provider.matchesContextOverflowError({ errorMessage: 'ValidationException: temperature is not supported' }), false)
 })
 
-test('resolveConfigApiKey: the env marker OpenClaw knows, nothing without one and without chain credentials', () => {
+test('resolveConfigApiKey: the env marker OpenClaw knows', () => {
   const fresh = registered({})
   assert.equal(fresh.resolveConfigApiKey({ provider: 'amazon-bedrock', env: { AWS_PROFILE: 'work' } }), 'AWS_PROFILE')
   assert.equal(fresh.resolveConfigApiKey({ provider: 'amazon-bedrock', env: { AWS_BEARER_TOKEN_BEDROCK: 'secret-token' } }), 'AWS_BEARER_TOKEN_BEDROCK')
@@ -219,14 +219,41 @@ test('catalog.run discovers through the plugin config into the shared cache file
   assert.ok(fs.existsSync(cacheFile))
   const calls = (await emu.requests()).length
   assert.ok(calls > 0)
+  // Credentials found with no env marker (an EC2/ECS role): OpenClaw's AWS SDK marker.
+  assert.equal(provider.resolveConfigApiKey({ provider: 'amazon-bedrock', env: {} }), '__aws_sdk_auth__')
 
   const offline = await provider.staticCatalog.run({ config, env: {} })
   assert.deepEqual(offline.provider.models.map((m) => m.id), ids)
   assert.equal(offline.provider.baseUrl, emu.url, 'the explicit baseUrl wins')
   assert.equal((await emu.requests()).length, calls, 'staticCatalog made no request')
 
+  // Headless runs resolve a model id through resolveDynamicModel (sync, the cache file).
+  const savedState = process.env.OPENCLAW_STATE_DIR
+  const dynamic = provider.resolveDynamicModel({ config, provider: 'amazon-bedrock', modelId: NOVA, providerConfig: { baseUrl: emu.url } })
+  assert.equal(dynamic.id, NOVA)
+  assert.equal(dynamic.provider, 'amazon-bedrock')
+  assert.equal(dynamic.api, 'bedrock-converse-stream')
+  assert.equal(dynamic.baseUrl, emu.url)
+  assert.equal(dynamic.reasoning, false)
+  assert.ok(dynamic.maxTokens > 0 && dynamic.contextWindow > 0)
+  assert.equal(provider.resolveDynamicModel({ config, provider: 'amazon-bedrock', modelId: 'no.such-model' }), undefined)
+  assert.equal((await emu.requests()).length, calls, 'resolveDynamicModel made no request')
+  assert.equal(process.env.OPENCLAW_STATE_DIR, savedState)
+
   const none = await provider.staticCatalog.run({ config: { plugins: { entries: { 'amazon-bedrock': { config: { discovery: { cacheFile: path.join(work, 'absent.json') } } } } } }, env: {} })
   assert.equal(none, null)
+})
+
+test('prepareDynamicModel discovers (with the process credentials) and returns the runtime model', async () => {
+  const config = {
+    models: { providers: { 'amazon-bedrock': { baseUrl: emu.url } } },
+    plugins: { entries: { 'amazon-bedrock': { config: { discovery: { enabled: true, cacheFile: path.join(work, 'prepare.json') } } } } },
+  }
+  const prepared = await provider.prepareDynamicModel({ config, provider: 'amazon-bedrock', modelId: BUDGET_CLAUDE })
+  assert.equal(prepared.id, BUDGET_CLAUDE)
+  assert.equal(prepared.reasoning, true)
+  assert.equal(prepared.baseUrl, emu.url)
+  assert.ok(fs.existsSync(path.join(work, 'prepare.json')))
 })
 
 test('resolveThinkingProfile: the levels the core says each model takes', () => {

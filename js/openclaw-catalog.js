@@ -86,23 +86,60 @@ async function runCatalog(ctx) {
   return { provider: providerEntry(config.models?.providers?.[PROVIDER_ID], resolved) }
 }
 
-/** Hook `staticCatalog.run`: the last list `runCatalog` fetched on this host, from the
- *  cache file; null when there is none (or it is not a discovery cache). */
-async function runStaticCatalog(ctx) {
-  const env = stringEnv(ctx?.env)
-  const config = ctx?.config ?? {}
+/** The last discovered list on this host, from the cache file: `{ region, models }`, or
+ *  null when there is none (or the file is not a discovery cache). Sync: no network. */
+function readCachedModels(config, env) {
   const file = cacheFileFor(config, env)
   let cached
   try {
-    cached = JSON.parse(await fs.promises.readFile(file, 'utf8'))
+    cached = JSON.parse(fs.readFileSync(file, 'utf8'))
   } catch (error) {
     if (error.code === 'ENOENT') return null
     throw Object.assign(new Error(`amazon-bedrock: cannot read the discovery cache ${file}: ${error.message}`), { code: 'ConfigSyntax' })
   }
   if (cached?.format !== CACHE_FORMAT || !Array.isArray(cached.models) || cached.models.length === 0) return null
   const region = typeof cached.region === 'string' && cached.region ? cached.region : 'us-east-1'
-  const resolved = { baseUrl: `https://bedrock-runtime.${region}.amazonaws.com`, models: cached.models }
-  return { provider: providerEntry(config.models?.providers?.[PROVIDER_ID], resolved) }
+  return { baseUrl: `https://bedrock-runtime.${region}.amazonaws.com`, models: cached.models }
 }
 
-module.exports = { PROVIDER_ID, pluginConfigOf, stringEnv, cacheFileFor, runCatalog, runStaticCatalog }
+/** Hook `staticCatalog.run`: the cached list (display surfaces; no network). */
+async function runStaticCatalog(ctx) {
+  const config = ctx?.config ?? {}
+  const cached = readCachedModels(config, stringEnv(ctx?.env))
+  return cached && { provider: providerEntry(config.models?.providers?.[PROVIDER_ID], cached) }
+}
+
+/** A discovered model as OpenClaw's runtime takes it (provider, api and endpoint filled). */
+function runtimeModel(model, provider) {
+  return { ...model, provider: PROVIDER_ID, api: provider.api ?? API, baseUrl: provider.baseUrl }
+}
+
+/** Hook `resolveDynamicModel` (sync): a model id the runtime registry does not hold,
+ *  looked up in the discovery cache. Headless runs (`agent exec`, `--local`) resolve
+ *  models here: they do not run `catalog.run`. */
+function resolveDynamicModel(ctx) {
+  const config = ctx?.config ?? {}
+  const cached = readCachedModels(config, stringEnv(process.env))
+  const model = cached?.models.find((m) => m.id === ctx?.modelId)
+  if (!model) return undefined
+  return runtimeModel(model, providerEntry({ ...config.models?.providers?.[PROVIDER_ID], ...ctx?.providerConfig }, cached))
+}
+
+/** Hook `prepareDynamicModel` (async): discovery now (cache or AWS), then the model. */
+async function prepareDynamicModel(ctx) {
+  const result = await runCatalog({ config: ctx?.config ?? {}, env: process.env })
+  const model = result?.provider.models.find((m) => m.id === ctx?.modelId)
+  if (!model) return undefined
+  return runtimeModel(model, { ...result.provider, ...ctx?.providerConfig })
+}
+
+module.exports = {
+  PROVIDER_ID,
+  pluginConfigOf,
+  stringEnv,
+  cacheFileFor,
+  runCatalog,
+  runStaticCatalog,
+  resolveDynamicModel,
+  prepareDynamicModel,
+}

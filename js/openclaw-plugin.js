@@ -5,8 +5,19 @@
 // discovery, credentials, request building and streaming are the native core's.
 
 const native = require('../index.js')
-const { PROVIDER_ID, pluginConfigOf, stringEnv, runCatalog, runStaticCatalog } = require('./openclaw-catalog.js')
+const {
+  PROVIDER_ID,
+  pluginConfigOf,
+  stringEnv,
+  runCatalog,
+  runStaticCatalog,
+  resolveDynamicModel,
+  prepareDynamicModel,
+} = require('./openclaw-catalog.js')
 const { openClawStream, serviceTierFor } = require('./openclaw-stream.js')
+
+/** The `apiKey` OpenClaw passes for providers on AWS SDK auth: a marker, never sent. */
+const AWS_SDK_MARKER = '__aws_sdk_auth__'
 
 /** OpenClaw failover reasons for this package's stable error codes. */
 const FAILOVER_REASONS = {
@@ -120,10 +131,13 @@ function createPlugin() {
         },
       },
       staticCatalog: { order: 'simple', run: runStaticCatalog },
+      resolveDynamicModel,
+      prepareDynamicModel,
       resolveConfigApiKey: ({ env } = {}) => {
         const marker = native.detectAuthMarker(stringEnv(env)).marker
         if (marker) return marker
-        return chainAvailable ? 'aws-sdk' : undefined
+        // OpenClaw's own marker for AWS SDK auth (what it hands a stream as `apiKey`).
+        return chainAvailable ? AWS_SDK_MARKER : undefined
       },
       createStreamFn: (ctx) => {
         const guardrail = currentPluginConfig(ctx?.config)?.guardrail
@@ -149,4 +163,12 @@ function createPlugin() {
 
 module.exports = createPlugin()
 module.exports.createPlugin = createPlugin
-module.exports.hooks = { classifyFailoverReason, matchesContextOverflowError, resolveThinkingProfile, runCatalog, runStaticCatalog }
+module.exports.hooks = {
+  classifyFailoverReason,
+  matchesContextOverflowError,
+  resolveThinkingProfile,
+  runCatalog,
+  runStaticCatalog,
+  resolveDynamicModel,
+  prepareDynamicModel,
+}

@@ -6,7 +6,7 @@
 // - `reasoning`: OpenClaw's `/think` level. `off` = no thinking at all (nothing passed);
 //   `adaptive` (OpenClaw's "let the model decide") = `high`, Anthropic's own default
 //   effort; `ultra` = `max`; the rest pass through and the core maps them per family.
-// - `apiKey`: OpenClaw hands the provider's auth marker here (`AWS_PROFILE`, `aws-sdk`,
+// - `apiKey`: OpenClaw hands the provider's auth marker here (`AWS_PROFILE`, `__aws_sdk_auth__`,
 //   ...). It is never a Bedrock credential and is never sent: auth is the AWS chain or
 //   AWS_BEARER_TOKEN_BEDROCK, resolved natively.
 // - `headers` (traceparent), `requestId`, `sessionId`, `transport`, `onActiveResponse`:
