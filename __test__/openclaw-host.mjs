@@ -144,7 +144,7 @@ try {
   await emu.script(NOVA, {
     frames: [
       { event: 'messageStart', data: { role: 'assistant' } },
-      { event: 'contentBlockStart', data: { contentBlockIndex: 0, start: { toolUse: { toolUseId: 'tooluse-e2e-1', name: 'ls' } } } },
+      { event: 'contentBlockStart', data: { contentBlockIndex: 0, start: { toolUse: { toolUseId: 'tooluseE2E1', name: 'ls' } } } },
       { event: 'contentBlockDelta', data: { contentBlockIndex: 0, delta: { toolUse: { input: '{"path":"."}' } } } },
       { event: 'contentBlockStop', data: { contentBlockIndex: 0 } },
       { event: 'messageStop', data: { stopReason: 'tool_use' } },

@@ -153,8 +153,8 @@ test('openclaw agent on a discovered model: a two-turn tool loop, SigV4, the gua
   const second = requests[1].body.messages
   const toolUse = second.flatMap((m) => m.content).find((b) => b.toolUse)
   const toolResult = second.flatMap((m) => m.content).find((b) => b.toolResult)
-  assert.equal(toolUse?.toolUse.toolUseId, 'tooluse-e2e-1')
-  assert.equal(toolResult?.toolResult.toolUseId, 'tooluse-e2e-1')
+  assert.equal(toolUse?.toolUse.toolUseId, 'tooluseE2E1')
+  assert.equal(toolResult?.toolResult.toolUseId, 'tooluseE2E1')
   assert.match(step.stdout, /The folder listing arrived: done\./)
 })
 
@@ -168,9 +168,9 @@ test('headless agent exec resolves discovered models (limits, reasoning) through
 
 test('headless agent exec: thinking off/low/high/max on a budget and an adaptive Claude, bodies Bedrock accepts', () => {
   assert.equal(results.thinking.length, 8)
-  for (const { model, level, status, requests } of results.thinking) {
+  for (const { model, level, status, json, requests } of results.thinking) {
     const where = `${model} --thinking ${level}`
-    assert.equal(status, 0, `${where}: ${JSON.stringify(results.steps.find((s) => s.name === `exec ${model} ${level}`)?.stderr?.slice(-2000))}`)
+    assert.equal(status, 0, `${where}: ${json?.error?.message ?? results.steps.find((s) => s.name === `exec ${model} ${level}`)?.stderr?.slice(-2000)}`)
     assert.ok(requests.length >= 1, where)
     for (const request of requests) {
       assert.equal(request.status, 200, `${where}: ${request.errorType}`)
