@@ -87,7 +87,7 @@ function resolveThinkingProfile({ modelId } = {}) {
   if (!facts || !facts.reasoning || facts.thinking === 'none') return { levels: [{ id: 'off' }] }
   const levels = [{ id: 'off' }, ...facts.thinkingLevels.filter((id) => id !== 'off').map((id) => ({ id }))]
   if (facts.thinking === 'adaptive') {
-    levels.push({ id: 'adaptive' })
+    if (!levels.some((level) => level.id === 'adaptive')) levels.push({ id: 'adaptive' })
     return { levels, defaultLevel: 'adaptive' }
   }
   return { levels }
