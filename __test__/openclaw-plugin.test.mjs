@@ -277,6 +277,11 @@ test('resolveThinkingProfile: the levels the core says each model takes', () => 
   }
   const adaptive = provider.resolveThinkingProfile({ modelId: 'anthropic.claude-opus-4-6-v1' })
   assert.ok(adaptive.levels.some((l) => l.id === 'max'), 'max on adaptive Claude')
-  assert.ok(adaptive.levels.some((l) => l.id === 'xhigh'), 'xhigh on adaptive Claude')
   assert.equal(adaptive.defaultLevel, 'adaptive')
+  // Exactly the core's levels (xhigh only where the core has it, e.g. Opus 4.7).
+  for (const id of ['anthropic.claude-opus-4-7', 'anthropic.claude-opus-4-6-v1', BUDGET_CLAUDE]) {
+    const expected = describeModel(id).thinkingLevels.filter((l) => l !== 'adaptive')
+    const got = provider.resolveThinkingProfile({ modelId: id }).levels.map((l) => l.id).filter((l) => l !== 'adaptive')
+    assert.deepEqual(got, expected, id)
+  }
 })
