@@ -136,7 +136,7 @@ try {
   await emu.clearRequests()
   results.list = openclaw('models list', ['models', 'list', '--refresh', '--all', '--provider', 'amazon-bedrock', '--json'])
   results.listOperations = (await emu.requests()).map((r) => r.operation)
-  results.cacheFile = path.join(state, 'cache', 'bedrock-native-discovery.json')
+  results.cacheFile = path.join(home, '.cache', 'bedrock-native', 'openclaw-discovery.json')
   results.cacheFileExists = fs.existsSync(results.cacheFile)
 
   // 4. An agent turn with a two-turn tool loop: the model calls `ls`, then answers.

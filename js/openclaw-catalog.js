@@ -16,6 +16,7 @@ const os = require('node:os')
 const path = require('node:path')
 const native = require('../index.js')
 const { decorateError } = require('./errors.js')
+const { describeModel } = require('./models.js')
 
 const PROVIDER_ID = 'amazon-bedrock'
 const API = 'bedrock-converse-stream'
@@ -37,13 +38,15 @@ function stringEnv(env) {
 }
 
 /** Where the shared discovery cache lives: `discovery.cacheFile` from the plugin config,
- *  else `<OpenClaw state dir>/cache/bedrock-native-discovery.json`. */
+ *  else `$XDG_CACHE_HOME/bedrock-native/openclaw-discovery.json` (`~/.cache/...`). Not in
+ *  the OpenClaw state folder: `openclaw agent exec` runs on a temporary one, and must still
+ *  find what the Gateway discovered. */
 function cacheFileFor(config, env) {
   const configured = pluginConfigOf(config)?.discovery?.cacheFile
   if (typeof configured === 'string' && configured.trim() !== '') return configured.trim()
   const home = env.HOME || os.homedir()
-  const stateDir = env.OPENCLAW_STATE_DIR?.trim() || path.join(home, '.openclaw')
-  return path.join(stateDir.replace(/^~(?=$|\/)/, home), 'cache', 'bedrock-native-discovery.json')
+  const cacheHome = env.XDG_CACHE_HOME?.trim() || path.join(home, '.cache')
+  return path.join(cacheHome, 'bedrock-native', 'openclaw-discovery.json')
 }
 
 /** `config` with the plugin's `discovery.cacheFile` filled in (a copy; `config` is the
@@ -64,11 +67,23 @@ function withCacheFile(config, cacheFile) {
   }
 }
 
+// OpenClaw levels above `high` that its catalogue rows declare per model.
+const ADVANCED_LEVELS = ['xhigh', 'max']
+
+/** A discovered model with the thinking levels above `high` it accepts (the core's
+ *  facts) as OpenClaw's `compat.supportedReasoningEfforts`: OpenClaw's level check reads
+ *  the catalogue row, not only the plugin's thinking profile. */
+function withThinkingCompat(model) {
+  if (!model || typeof model.id !== 'string' || model.compat?.supportedReasoningEfforts) return model
+  const advanced = describeModel(model.id, model.name).thinkingLevels.filter((level) => ADVANCED_LEVELS.includes(level))
+  return advanced.length === 0 ? model : { ...model, compat: { ...model.compat, supportedReasoningEfforts: advanced } }
+}
+
 /** The provider entry OpenClaw merges: the operator's explicit entry wins key by key,
  *  discovered models fill in when the operator listed none. */
 function providerEntry(existing, resolved) {
   const explicit = existing && typeof existing === 'object' ? existing : {}
-  const models = Array.isArray(explicit.models) && explicit.models.length > 0 ? explicit.models : resolved.models
+  const models = Array.isArray(explicit.models) && explicit.models.length > 0 ? explicit.models : resolved.models.map(withThinkingCompat)
   return { ...explicit, baseUrl: explicit.baseUrl ?? resolved.baseUrl, api: explicit.api ?? API, auth: explicit.auth ?? 'aws-sdk', models }
 }
 
@@ -111,7 +126,7 @@ async function runStaticCatalog(ctx) {
 
 /** A discovered model as OpenClaw's runtime takes it (provider, api and endpoint filled). */
 function runtimeModel(model, provider) {
-  return { ...model, provider: PROVIDER_ID, api: provider.api ?? API, baseUrl: provider.baseUrl }
+  return { ...withThinkingCompat(model), provider: PROVIDER_ID, api: provider.api ?? API, baseUrl: provider.baseUrl }
 }
 
 /** Hook `resolveDynamicModel` (sync): a model id the runtime registry does not hold,
