@@ -155,14 +155,21 @@ try {
   results.agent = openclaw('agent', ['agent', '--local', '--agent', 'main', '--model', `amazon-bedrock/${NOVA}`, '--message', 'List the folder, please.', '--json'])
   results.agentRequests = (await streamRequests()).map(pick)
 
-  // 5. Headless `agent exec`, thinking levels on a budget Claude and an adaptive Claude.
+  // 5. Headless `agent exec` (a temporary state folder, no live discovery) on a
+  //    discovered model, then thinking levels on a budget and an adaptive Claude.
+  await emu.reset()
+  await emu.script('*', { times: 0, text: 'headless answer' })
+  results.exec = openclaw('exec', ['agent', 'exec', 'Think low.', '--model', `amazon-bedrock/${BUDGET_CLAUDE}`, '--thinking', 'low', '--json'])
+  results.execRequests = (await streamRequests()).map(pick)
   results.thinking = []
   for (const model of [BUDGET_CLAUDE, ADAPTIVE_CLAUDE]) {
     for (const level of LEVELS) {
       await emu.reset()
       await emu.script('*', { times: 0, text: `thinking ${level} answered` })
-      const step = openclaw(`exec ${model} ${level}`, ['agent', 'exec', `Think ${level}.`, '--model', `amazon-bedrock/${model}`, '--thinking', level, '--json'])
-      results.thinking.push({ model, level, status: step.status, json: step.json, requests: (await streamRequests()).map(pick) })
+      const name = `think ${model} ${level}`
+      const session = `think-${results.thinking.length}`
+      const step = openclaw(name, ['agent', '--local', '--agent', 'main', '--session-id', session, '--model', `amazon-bedrock/${model}`, '--thinking', level, '--message', `Think ${level}.`, '--json'])
+      results.thinking.push({ model, level, name, status: step.status, json: step.json, requests: (await streamRequests()).map(pick) })
     }
   }
 

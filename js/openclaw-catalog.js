@@ -71,12 +71,16 @@ function withCacheFile(config, cacheFile) {
 const ADVANCED_LEVELS = ['xhigh', 'max']
 
 /** A discovered model with the thinking levels above `high` it accepts (the core's
- *  facts) as OpenClaw's `compat.supportedReasoningEfforts`: OpenClaw's level check reads
- *  the catalogue row, not only the plugin's thinking profile. */
+ *  facts) as OpenClaw's `compat.supportedReasoningEfforts` + `thinkingLevelMap`: OpenClaw's
+ *  level check reads the catalogue row, not only the plugin's thinking profile. */
 function withThinkingCompat(model) {
   if (!model || typeof model.id !== 'string' || model.compat?.supportedReasoningEfforts) return model
   const advanced = describeModel(model.id, model.name).thinkingLevels.filter((level) => ADVANCED_LEVELS.includes(level))
-  return advanced.length === 0 ? model : { ...model, compat: { ...model.compat, supportedReasoningEfforts: advanced } }
+  if (advanced.length === 0) return model
+  // `thinkingLevelMap` makes OpenClaw pass the level itself on (without it, `max` is
+  // clamped to `high` before the stream sees it).
+  const thinkingLevelMap = { ...Object.fromEntries(advanced.map((level) => [level, level])), ...model.thinkingLevelMap }
+  return { ...model, compat: { ...model.compat, supportedReasoningEfforts: advanced }, thinkingLevelMap }
 }
 
 /** The provider entry OpenClaw merges: the operator's explicit entry wins key by key,
