@@ -21,7 +21,7 @@ const configPath = path.join(state, 'openclaw.json')
 
 export const NOVA = 'amazon.nova-micro-v1:0'
 export const BUDGET_CLAUDE = 'us.anthropic.claude-sonnet-4-20250514-v1:0'
-export const ADAPTIVE_CLAUDE = 'anthropic.claude-opus-4-6-v1'
+export const ADAPTIVE_CLAUDE = 'us.anthropic.claude-opus-4-6-v1'
 export const LEVELS = ['off', 'low', 'high', 'max']
 export const GUARDRAIL = { guardrailIdentifier: 'gr-e2e', guardrailVersion: '3' }
 
@@ -43,22 +43,9 @@ function reachesOutside() {
 spawnSync('ip', ['link', 'set', 'lo', 'up'])
 results.outside = await reachesOutside()
 
-const emu = await startEmulator({
-  extraFoundationModels: [
-    {
-      modelArn: `arn:aws:bedrock:us-east-1::foundation-model/${ADAPTIVE_CLAUDE}`,
-      modelId: ADAPTIVE_CLAUDE,
-      modelName: 'Claude Opus 4.6',
-      providerName: 'Anthropic',
-      inputModalities: ['TEXT', 'IMAGE'],
-      outputModalities: ['TEXT'],
-      responseStreamingSupported: true,
-      customizationsSupported: [],
-      inferenceTypesSupported: ['ON_DEMAND'],
-      modelLifecycle: { status: 'ACTIVE' },
-    },
-  ],
-})
+// Claude is reached through a system inference profile, as on Bedrock (the emulator refuses
+// on-demand calls to a profile-only model id).
+const emu = await startEmulator()
 
 const nodeDir = path.dirname(process.execPath)
 const env = {

@@ -17,7 +17,7 @@ import { createRequire } from 'node:module'
 const OPENCLAW_VERSION = '2026.9.6'
 const NOVA = 'amazon.nova-micro-v1:0'
 const BUDGET_CLAUDE = 'us.anthropic.claude-sonnet-4-20250514-v1:0'
-const ADAPTIVE_CLAUDE = 'anthropic.claude-opus-4-6-v1'
+const ADAPTIVE_CLAUDE = 'us.anthropic.claude-opus-4-6-v1'
 const GUARDRAIL = { guardrailIdentifier: 'gr-e2e', guardrailVersion: '3' }
 
 const { describeModel } = createRequire(import.meta.url)('../js/models.js')
