@@ -28,7 +28,8 @@ const SIZE_BUDGET_BYTES = 24 * 1024 * 1024
 /** Shared libraries a Linux binary may need: the C library's own parts and libgcc_s. */
 const ALLOWED_NEEDED = {
   gnu: [/^libc\.so\.6$/, /^libm\.so\.6$/, /^libdl\.so\.2$/, /^libpthread\.so\.0$/, /^librt\.so\.1$/, /^libgcc_s\.so\.1$/, /^ld-linux-(x86-64|aarch64)\.so\.[12]$/],
-  musl: [/^libc\.so$/, /^libc\.musl-(x86_64|aarch64)\.so\.1$/, /^libgcc_s\.so\.1$/],
+  // musl's loader answers a NEEDED of its reserved names (libc.so, libm.so, ...) itself.
+  musl: [/^lib(c|m|pthread|rt|dl|util|xnet)\.so$/, /^libc\.musl-(x86_64|aarch64)\.so\.1$/, /^libgcc_s\.so\.1$/],
 }
 
 /** napi-rs platform suffix → what the binary must be. */
