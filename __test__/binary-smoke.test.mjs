@@ -31,7 +31,7 @@ test('the built binary loads, discovers, streams and aborts under this Node', { 
   assert.equal(report.binary, fs.realpathSync(built))
   assert.ok(report.models > 10, `only ${report.models} models discovered`)
   assert.match(report.text, /You said: smoke test/)
-  assert.equal(report.abortedAfterDeltas, 3)
+  assert.ok(report.abortedAfterDeltas >= 3, `aborted after ${report.abortedAfterDeltas} deltas`)
 })
 
 test('a file that is not this addon fails the smoke check at the load step', () => {
