@@ -64,7 +64,10 @@ after(async () => {
 test('npm pack ships the loader, the JS, the types and no binary', () => {
   const [listing] = JSON.parse(npm(['pack', '--dry-run', '--json'], root))
   const files = listing.files.map((f) => f.path)
-  for (const needed of ['package.json', 'README.md', 'index.js', 'js/index.js', 'js/index.mjs', 'js/index.d.ts', 'js/cli.js', 'js/register.js']) {
+  // The OpenClaw plugin: its manifest and every extension entry package.json names.
+  const openclawFiles = ['openclaw.plugin.json', ...(pkg.openclaw?.extensions ?? []), ...(pkg.openclaw?.runtimeExtensions ?? [])].map((f) => f.replace(/^\.\//, ''))
+  assert.ok(openclawFiles.length >= 2, 'package.json names no OpenClaw extension')
+  for (const needed of ['package.json', 'README.md', 'index.js', 'js/index.js', 'js/index.mjs', 'js/index.d.ts', 'js/cli.js', 'js/register.js', ...openclawFiles]) {
     assert.ok(files.includes(needed), `${needed} missing from the package: ${files.join(', ')}`)
   }
   assert.deepEqual(files.filter((f) => f.endsWith('.node') || f.startsWith('target/') || f.startsWith('crates/')), [])
