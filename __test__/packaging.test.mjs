@@ -1,8 +1,10 @@
-// The npm package as a user gets it: `npm pack` of this repository, staged the way
-// `napi prepublish` publishes it (the per-platform package, holding the .node binary,
-// as an optionalDependency), installed from the two tarballs into a fresh folder with
-// no network, then required, imported and run against the emulator from there; and
-// without the platform package, the loader's fallback to a locally built binary.
+// The npm package as a user gets it: `npm pack` of this repository, staged by
+// `napi prepublish` as a release publishes it (the per-platform package, holding the
+// .node binary, as an optionalDependency), installed from the two tarballs into a fresh
+// folder with no network, then required, imported and run against the emulator from
+// there (under the Node running the suite: npm test's matrix runs it on 20, 22, 24, 26);
+// and without the platform package, the loader's fallback to a locally built binary.
+// The binaries' size budget is checked on release builds by scripts/check-binary.js.
 
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
@@ -11,7 +13,10 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
 import { startEmulator } from 'bedrock-native'
+
+const { TARGETS } = createRequire(import.meta.url)('../scripts/check-binary.js')
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
@@ -59,10 +64,18 @@ after(async () => {
 test('npm pack ships the loader, the JS, the types and no binary', () => {
   const [listing] = JSON.parse(npm(['pack', '--dry-run', '--json'], root))
   const files = listing.files.map((f) => f.path)
-  for (const needed of ['package.json', 'README.md', 'index.js', 'js/index.js', 'js/index.mjs', 'js/index.d.ts', 'js/cli.js', 'js/register.js']) {
+  // The OpenClaw plugin: its manifest and every extension entry package.json names.
+  const openclawFiles = ['openclaw.plugin.json', ...(pkg.openclaw?.extensions ?? []), ...(pkg.openclaw?.runtimeExtensions ?? [])].map((f) => f.replace(/^\.\//, ''))
+  assert.ok(openclawFiles.length >= 2, 'package.json names no OpenClaw extension')
+  for (const needed of ['package.json', 'README.md', 'index.js', 'js/index.js', 'js/index.mjs', 'js/index.d.ts', 'js/cli.js', 'js/register.js', ...openclawFiles]) {
     assert.ok(files.includes(needed), `${needed} missing from the package: ${files.join(', ')}`)
   }
   assert.deepEqual(files.filter((f) => f.endsWith('.node') || f.startsWith('target/') || f.startsWith('crates/')), [])
+  // Every entry of package.json `files` (the OpenClaw plugin manifest among them) is really there.
+  for (const entry of pkg.files) {
+    const found = entry.endsWith('/') ? files.some((f) => f.startsWith(entry)) : files.includes(entry)
+    assert.ok(found, `${entry} is in package.json "files" but not in the package: ${files.join(', ')}`)
+  }
   assert.ok(listing.unpackedSize < 2_000_000, `unexpectedly large package: ${listing.unpackedSize} bytes`)
 })
 
@@ -70,23 +83,38 @@ test('installed from the tarballs in a fresh folder, offline: require, import, s
   const binary = `${pkg.napi.binaryName}.${platformSuffix}.node`
   assert.ok(fs.existsSync(path.join(root, binary)), `${binary} not built (npm test builds it first)`)
 
-  // The main package, as napi prepublish publishes it: optionalDependencies on every
-  // platform package at the same version.
-  const mainTarball = pack(root)
+  // Staged the way a release does it: the packed main package and the npm/ platform
+  // packages, the binary moved into its package, then `napi prepublish` (publishing
+  // nothing: --skip-optional-publish) validates the platform packages and writes the
+  // optionalDependencies. Only this host's target has a binary here, so the staged
+  // napi.targets names just that one.
   const staged = path.join(work, 'main')
   fs.mkdirSync(staged)
-  assert.equal(sh('tar', ['-xzf', mainTarball, '-C', staged, '--strip-components=1'], work).status, 0)
+  assert.equal(sh('tar', ['-xzf', pack(root), '-C', staged, '--strip-components=1'], work).status, 0)
   const stagedJson = JSON.parse(fs.readFileSync(path.join(staged, 'package.json'), 'utf8'))
-  stagedJson.optionalDependencies = Object.fromEntries(
-    fs.readdirSync(path.join(root, 'npm')).map((suffix) => [`${pkg.name}-${suffix}`, pkg.version]),
-  )
+  const triple = Object.keys(TARGETS).find((t) => TARGETS[t].suffix === platformSuffix)
+  assert.ok(pkg.napi.targets.includes(triple))
+  stagedJson.napi.targets = [triple]
   fs.writeFileSync(path.join(staged, 'package.json'), JSON.stringify(stagedJson, null, 2))
+  fs.cpSync(path.join(root, 'npm', platformSuffix), path.join(staged, 'npm', platformSuffix), { recursive: true })
+  fs.copyFileSync(path.join(root, binary), path.join(staged, 'npm', platformSuffix, binary))
+  const git = (...args) => assert.equal(sh('git', ['-c', 'user.name=packaging', '-c', 'user.email=packaging@localhost', ...args], staged).status, 0)
+  git('init', '-q')
+  git('add', '-A')
+  git('commit', '-qm', 'staged release')
+  const napi = path.join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'napi.cmd' : 'napi')
+  const prepublish = sh(napi, ['prepublish', '-t', 'npm', '--skip-optional-publish'], staged)
+  assert.equal(prepublish.status, 0, `napi prepublish\n${prepublish.stdout}\n${prepublish.stderr}`)
+  const prepublished = JSON.parse(fs.readFileSync(path.join(staged, 'package.json'), 'utf8'))
+  assert.deepEqual(prepublished.optionalDependencies, { [`${pkg.name}-${platformSuffix}`]: pkg.version })
+  fs.rmSync(path.join(staged, '.git'), { recursive: true, force: true })
   const publishedMain = pack(staged)
 
-  // The platform package with the built binary in it.
-  const platformDir = path.join(work, 'platform')
-  fs.cpSync(path.join(root, 'npm', platformSuffix), platformDir, { recursive: true })
-  fs.copyFileSync(path.join(root, binary), path.join(platformDir, binary))
+  // The platform package as prepublish left it: its package.json and the binary, nothing else.
+  const platformDir = path.join(staged, 'npm', platformSuffix)
+  const [platformListing] = JSON.parse(npm(['pack', '--dry-run', '--json'], platformDir))
+  assert.deepEqual(platformListing.files.map((f) => f.path).filter((f) => f !== 'README.md').sort(), [binary, 'package.json'])
+  assert.equal(JSON.parse(fs.readFileSync(path.join(platformDir, 'package.json'), 'utf8')).engines.node, pkg.engines.node)
   const platformTarball = pack(platformDir)
 
   // A fresh project; only local tarballs, no registry.

@@ -6,14 +6,40 @@
 // machine's own Node only bootstraps). Prints both counts and a closing
 // "N passed, N failed" line; exits non-zero if anything failed.
 // BEDROCK_NATIVE_TEST_NODE=<major|x.y.z|path> runs the suites under another Node.
+//
+// Node-version matrix: after every suite on the primary Node, a named smoke subset
+// (MATRIX_SMOKE_SUITES) runs under each other supported line in NODE_VERSIONS (20, 22,
+// 26). BEDROCK_NATIVE_TEST_MATRIX=full runs every suite on every line, =off only the
+// primary run (the default when BEDROCK_NATIVE_TEST_NODE is set).
 
 const { spawn } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
 const { ensureBuilt, hostTriple } = require('./ensure-built.js')
-const { ensureNode, PRIMARY_NODE_MAJOR } = require('./node-dist.js')
+const { ensureNode, NODE_VERSIONS, PRIMARY_NODE_MAJOR } = require('./node-dist.js')
 
 const root = path.join(__dirname, '..')
+
+/** Suites run on every supported Node line: the binary's load/discover/stream/abort
+ *  smoke, the stream and discovery surface, both module systems, the pi-ai drop-in, and
+ *  the published package installed offline and run (about a minute per line). */
+const MATRIX_SMOKE_SUITES = [
+  'binary-smoke.test.mjs',
+  'discovery.test.mjs',
+  'dropin.test.mjs',
+  'esm-cjs.test.mjs',
+  'packaging.test.mjs',
+  'stream.test.mjs',
+]
+
+/** `off`, `smoke` or `full` (see the header). */
+function matrixMode() {
+  const mode = process.env.BEDROCK_NATIVE_TEST_MATRIX || (process.env.BEDROCK_NATIVE_TEST_NODE ? 'off' : 'smoke')
+  if (!['off', 'smoke', 'full'].includes(mode)) {
+    throw new Error(`BEDROCK_NATIVE_TEST_MATRIX: expected off, smoke or full, got ${JSON.stringify(mode)}`)
+  }
+  return mode
+}
 
 /** Runs a command, echoing its output, and returns everything it printed. */
 function run(command, args, env = {}) {
@@ -71,23 +97,48 @@ async function main() {
     .filter((name) => /\.test\.(mjs|cjs|js)$/.test(name))
     .sort()
     .map((name) => path.join('__test__', name))
-  const js = { passed: 0, failed: 0 }
+  const js = []
   if (files.length > 0) {
-    const version = require('node:child_process').execFileSync(nodeBinary, ['--version'], { encoding: 'utf8' }).trim()
-    console.log(`node:test suites under Node ${version} (${nodeBinary})`)
-    const node = await run(nodeBinary, ['--test', '--test-reporter=tap', ...files])
-    Object.assign(js, nodeCounts(node.output))
-    if (node.code !== 0 && js.failed === 0) js.failed = 1
+    js.push(await runSuites(nodeBinary, files))
+    const mode = matrixMode()
+    if (mode !== 'off') {
+      const subset = mode === 'full' ? files : MATRIX_SMOKE_SUITES.map((name) => path.join('__test__', name))
+      for (const name of subset) {
+        if (!files.includes(name)) throw new Error(`MATRIX_SMOKE_SUITES names ${name}, which is not in __test__/`)
+      }
+      for (const major of Object.keys(NODE_VERSIONS).map(Number)) {
+        if (major === PRIMARY_NODE_MAJOR) continue
+        js.push(await runSuites(ensureNode(major), subset))
+      }
+    }
   }
 
+  const jsPassed = js.reduce((sum, suites) => sum + suites.passed, 0)
+  const jsFailed = js.reduce((sum, suites) => sum + suites.failed, 0)
   console.log('')
   console.log(`Rust (cargo test --workspace): ${rust.passed} passed, ${rust.failed} failed`)
-  console.log(`JS (node --test ${files.length} files, ${path.basename(path.dirname(path.dirname(nodeBinary)))}): ${js.passed} passed, ${js.failed} failed`)
-  console.log(`${rust.passed + js.passed} passed, ${rust.failed + js.failed} failed`)
-  process.exit(rust.failed + js.failed === 0 ? 0 : 1)
+  for (const suites of js) {
+    console.log(`JS (node --test ${suites.files} files, Node ${suites.version}): ${suites.passed} passed, ${suites.failed} failed`)
+  }
+  console.log(`${rust.passed + jsPassed} passed, ${rust.failed + jsFailed} failed`)
+  process.exit(rust.failed + jsFailed === 0 ? 0 : 1)
 }
 
-main().catch((error) => {
-  console.error(error)
-  process.exit(1)
-})
+/** One `node --test` run of `files` under `nodeBinary`, with its counts. */
+async function runSuites(nodeBinary, files) {
+  const version = require('node:child_process').execFileSync(nodeBinary, ['--version'], { encoding: 'utf8' }).trim()
+  console.log(`node:test suites (${files.length} files) under Node ${version} (${nodeBinary})`)
+  const node = await run(nodeBinary, ['--test', '--test-reporter=tap', ...files])
+  const counts = nodeCounts(node.output)
+  if (node.code !== 0 && counts.failed === 0) counts.failed = 1
+  return { version, files: files.length, ...counts }
+}
+
+module.exports = { MATRIX_SMOKE_SUITES, matrixMode }
+
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error)
+    process.exit(1)
+  })
+}
