@@ -239,7 +239,21 @@ pub async fn probe_credentials(options: ProbeOptions) -> ProbeResult {
     let started = Instant::now();
     let budget = options.timeout.unwrap_or(DEFAULT_PROBE_TIMEOUT).max(Duration::from_millis(1));
     let env = env_map_or_process(&options.env);
-    let (region, region_source) = resolve_region(options.region.as_deref(), None, options.profile.as_deref(), &env);
+    let (region, region_source) = match resolve_region(options.region.as_deref(), None, options.profile.as_deref(), &env) {
+        Ok(found) => found,
+        Err(e) => {
+            return ProbeResult {
+                available: false,
+                source: None,
+                expires_at_ms: None,
+                region: options.region.clone().unwrap_or_default(),
+                region_source: RegionSource::Config,
+                detail: e.message,
+                tried: Vec::new(),
+                identity: None,
+            }
+        }
+    };
     let mut tried = chain_stages(&env);
 
     let found = |creds: Credentials, tried: Vec<String>, region: String| {
@@ -366,7 +380,7 @@ pub async fn resolve_auth(options: &AuthOptions) -> Result<Auth> {
         return Ok(Auth::Bearer(token));
     }
     let env = env_map_or_process(&options.env);
-    let (region, _) = resolve_region(options.region.as_deref(), None, options.profile.as_deref(), &env);
+    let (region, _) = resolve_region(options.region.as_deref(), None, options.profile.as_deref(), &env)?;
     // One provider per distinct credential setup, kept for the life of the process: the
     // runtime resolves auth for every stream, and rebuilding the chain each time would
     // re-read profile files and re-ask IMDS / credential_process per request.

@@ -409,7 +409,7 @@ struct Resolved {
     timeout: Duration,
 }
 
-fn resolve_options(options: &DiscoveryOptions) -> Resolved {
+fn resolve_options(options: &DiscoveryOptions) -> Result<Resolved> {
     let env_owned;
     let env: &dyn EnvLookup = match &options.env {
         Some(map) => map,
@@ -418,7 +418,7 @@ fn resolve_options(options: &DiscoveryOptions) -> Resolved {
             &env_owned
         }
     };
-    let (region, _) = resolve_region(options.region.as_deref(), None, options.profile.as_deref(), env);
+    let (region, _) = resolve_region(options.region.as_deref(), None, options.profile.as_deref(), env)?;
     let filter = normalize_provider_filter(&options.provider_filter);
     let refresh_secs = match options.refresh_interval_secs {
         None => DEFAULT_REFRESH_INTERVAL_SECS,
@@ -449,7 +449,7 @@ fn resolve_options(options: &DiscoveryOptions) -> Resolved {
         endpoint.as_deref().unwrap_or(""),
         credential_identity(&auth_options)
     );
-    Resolved {
+    Ok(Resolved {
         region,
         filter,
         refresh_secs,
@@ -458,7 +458,7 @@ fn resolve_options(options: &DiscoveryOptions) -> Resolved {
         auth_options,
         key,
         timeout: options.timeout.unwrap_or(Duration::from_secs(30)),
-    }
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -483,7 +483,7 @@ pub fn api_call_count(operation: &str) -> u64 {
 
 async fn build_client(r: &Resolved) -> Result<(aws_sdk_bedrock::Client, Auth)> {
     let auth = resolve_auth(&r.auth_options).await?;
-    let endpoints = Endpoints::resolve(&r.region, None, r.endpoint.as_deref());
+    let endpoints = Endpoints::resolve(&r.region, None, r.endpoint.as_deref())?;
     let timeouts = aws_smithy_types::timeout::TimeoutConfig::builder()
         .connect_timeout(r.timeout.min(Duration::from_secs(10)))
         .operation_attempt_timeout(r.timeout)
@@ -649,7 +649,7 @@ async fn fetch(r: &Resolved) -> Result<Snapshot> {
             Error::new(ErrorCode::NoCredentials, format!("no AWS credentials for Bedrock discovery: {}", detail.join(" ")))
         })?;
     }
-    let endpoint = Endpoints::resolve(&r.region, None, r.endpoint.as_deref()).control;
+    let endpoint = Endpoints::resolve(&r.region, None, r.endpoint.as_deref())?.control;
     let (fms, profiles) = tokio::join!(
         list_foundation_models(&client, &r.region, &endpoint),
         list_all_profiles(&client, &r.region, &endpoint)
@@ -738,7 +738,8 @@ pub async fn application_profile_base_model(arn: &str, options: ProfileLookupOpt
         profile: options.profile.clone(),
         timeout: Some(options.timeout.unwrap_or(Duration::from_secs(5))),
         ..Default::default()
-    });
+    })
+    .ok()?;
     let (client, _) = build_client(&resolved).await.ok()?;
     count_call("GetInferenceProfile");
     let output = client.get_inference_profile().inference_profile_identifier(arn).send().await.ok()?;
@@ -835,7 +836,7 @@ fn finish(r: &Resolved, mode: Mode, outcome: std::result::Result<(Arc<Snapshot>,
 
 /// Discovers the models (SPEC §4), from cache when fresh.
 pub async fn discover_models(options: DiscoveryOptions) -> Result<DiscoveryResult> {
-    let r = resolve_options(&options);
+    let r = resolve_options(&options)?;
 
     if r.refresh_secs == 0 {
         let outcome = fetch(&r).await.map(|s| {
@@ -1094,8 +1095,7 @@ pub async fn resolve_bedrock_provider(settings: &BedrockSettings, options: Provi
         .and_then(|p| p.base_url.clone())
         .unwrap_or_else(|| format!("https://bedrock-runtime.{}.amazonaws.com", settings.region));
     let endpoint = options.endpoint.clone().or_else(|| {
-        let e = Endpoints::resolve(&settings.region, Some(&base_url), None);
-        e.custom.then_some(e.control)
+        Endpoints::resolve(&settings.region, Some(&base_url), None).ok().filter(|e| e.custom).map(|e| e.control)
     });
 
     if let Some(p) = explicit.filter(|p| !p.models.is_empty()) {

@@ -9,6 +9,8 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+use crate::error::{Error, Result};
+
 pub const DEFAULT_REGION: &str = "us-east-1";
 
 /// Where the resolved region came from.
@@ -23,6 +25,8 @@ pub enum RegionSource {
     /// `region` of the active profile in the AWS config file.
     Profile,
     Default,
+    /// The region field of an ARN model id (`arn:aws:bedrock:<region>:...`).
+    Arn,
 }
 
 impl RegionSource {
@@ -34,6 +38,7 @@ impl RegionSource {
             RegionSource::AwsDefaultRegion => "env: AWS_DEFAULT_REGION",
             RegionSource::Profile => "profile",
             RegionSource::Default => "default",
+            RegionSource::Arn => "model ARN",
         }
     }
 }
@@ -134,9 +139,41 @@ fn region_in_ini(text: &str, profile: &str) -> Option<String> {
     None
 }
 
-/// Resolves the region: `configured` → baseUrl's region (standard hosts) → `AWS_REGION`
-/// → `AWS_DEFAULT_REGION` → active profile's region → `us-east-1`.
+/// Refuses a region that is not a valid host label before it reaches any URL: the region
+/// is spliced into `https://bedrock-runtime.<region>.amazonaws.com`, so a value such as
+/// `x@evil:443/` would otherwise send the request (and its signature or bearer key) to
+/// another host. The rule is the AWS SDK's own: the generated endpoint `Params` builder
+/// rejects a region that is not a host label (`isValidHostLabel(region, allowDots)`).
+pub fn validate_region(region: &str, source: RegionSource) -> Result<()> {
+    check_region(region, &format!(" (from {})", source.as_str()))
+}
+
+fn check_region(region: &str, from: &str) -> Result<()> {
+    match aws_sdk_bedrock::config::endpoint::Params::builder().region(region).build() {
+        Ok(_) => Ok(()),
+        Err(_) => Err(Error::invalid_argument(format!(
+            "region {region:?}{from} is not a valid AWS region: a region must be a host label \
+             (letters, digits, '-', '.'); nothing was sent"
+        ))),
+    }
+}
+
+/// [`resolve_region_unchecked`], then [`validate_region`] on the winner: every region
+/// this crate puts in a URL comes from here (or from an ARN, validated where it is read).
 pub fn resolve_region(
+    configured: Option<&str>,
+    base_url: Option<&str>,
+    profile: Option<&str>,
+    env: &dyn EnvLookup,
+) -> Result<(String, RegionSource)> {
+    let (region, source) = resolve_region_unchecked(configured, base_url, profile, env);
+    validate_region(&region, source)?;
+    Ok((region, source))
+}
+
+/// Resolves the region: `configured` → baseUrl's region (standard hosts) → `AWS_REGION`
+/// → `AWS_DEFAULT_REGION` → active profile's region → `us-east-1`. Not validated.
+fn resolve_region_unchecked(
     configured: Option<&str>,
     base_url: Option<&str>,
     profile: Option<&str>,
@@ -190,22 +227,26 @@ impl Endpoints {
     /// `endpoint` (explicit override) wins, else a non-standard `base_url`; both are used
     /// verbatim for both planes (the emulator and proxies serve both on one URL). A
     /// standard baseUrl, or none, gives AWS's hosts for `region`.
-    pub fn resolve(region: &str, base_url: Option<&str>, endpoint: Option<&str>) -> Endpoints {
+    /// A region that is not a host label is refused here too, whatever its caller checked.
+    pub fn resolve(region: &str, base_url: Option<&str>, endpoint: Option<&str>) -> Result<Endpoints> {
         let explicit = endpoint
             .map(str::trim)
             .filter(|e| !e.is_empty())
             .or_else(|| base_url.map(str::trim).filter(|b| !b.is_empty() && standard_runtime_region(b).is_none()));
-        match explicit {
+        Ok(match explicit {
             Some(url) => {
                 let url = url.trim_end_matches('/').to_string();
                 Endpoints { control: url.clone(), runtime: url, custom: true }
             }
-            None => Endpoints {
-                control: format!("https://bedrock.{region}.amazonaws.com"),
-                runtime: format!("https://bedrock-runtime.{region}.amazonaws.com"),
-                custom: false,
-            },
-        }
+            None => {
+                check_region(region, "")?;
+                Endpoints {
+                    control: format!("https://bedrock.{region}.amazonaws.com"),
+                    runtime: format!("https://bedrock-runtime.{region}.amazonaws.com"),
+                    custom: false,
+                }
+            }
+        })
     }
 }
 
@@ -220,12 +261,12 @@ mod tests {
     #[test]
     fn region_order_is_config_env_profile_default() {
         let e = env(&[("AWS_REGION", "eu-west-1"), ("AWS_DEFAULT_REGION", "eu-central-1")]);
-        assert_eq!(resolve_region(Some("ap-south-1"), None, None, &e), ("ap-south-1".into(), RegionSource::Config));
-        assert_eq!(resolve_region(None, None, None, &e), ("eu-west-1".into(), RegionSource::AwsRegion));
+        assert_eq!(resolve_region(Some("ap-south-1"), None, None, &e).expect("valid region"), ("ap-south-1".into(), RegionSource::Config));
+        assert_eq!(resolve_region(None, None, None, &e).expect("valid region"), ("eu-west-1".into(), RegionSource::AwsRegion));
         let e = env(&[("AWS_REGION", "  "), ("AWS_DEFAULT_REGION", "eu-central-1")]);
-        assert_eq!(resolve_region(Some(" "), None, None, &e), ("eu-central-1".into(), RegionSource::AwsDefaultRegion));
+        assert_eq!(resolve_region(Some(" "), None, None, &e).expect("valid region"), ("eu-central-1".into(), RegionSource::AwsDefaultRegion));
         let e = env(&[("HOME", "/nonexistent-home-for-test")]);
-        assert_eq!(resolve_region(None, None, None, &e), ("us-east-1".into(), RegionSource::Default));
+        assert_eq!(resolve_region(None, None, None, &e).expect("valid region"), ("us-east-1".into(), RegionSource::Default));
     }
 
     #[test]
@@ -237,10 +278,10 @@ mod tests {
             .expect("write");
         let path = file.to_string_lossy().to_string();
         let e = env(&[("AWS_CONFIG_FILE", &path), ("AWS_PROFILE", "work")]);
-        assert_eq!(resolve_region(None, None, None, &e), ("eu-north-1".into(), RegionSource::Profile));
+        assert_eq!(resolve_region(None, None, None, &e).expect("valid region"), ("eu-north-1".into(), RegionSource::Profile));
         let e = env(&[("AWS_CONFIG_FILE", &path)]);
-        assert_eq!(resolve_region(None, None, None, &e), ("us-west-1".into(), RegionSource::Profile));
-        assert_eq!(resolve_region(None, None, Some("work"), &e).0, "eu-north-1");
+        assert_eq!(resolve_region(None, None, None, &e).expect("valid region"), ("us-west-1".into(), RegionSource::Profile));
+        assert_eq!(resolve_region(None, None, Some("work"), &e).expect("valid region").0, "eu-north-1");
         let _ = std::fs::remove_dir_all(&dir);
     }
 
@@ -255,18 +296,39 @@ mod tests {
         assert_eq!(standard_runtime_region("http://127.0.0.1:4599"), None);
 
         let e = env(&[("AWS_REGION", "us-west-2")]);
-        let (region, source) = resolve_region(None, Some("https://bedrock-runtime.eu-west-3.amazonaws.com"), None, &e);
+        let (region, source) = resolve_region(None, Some("https://bedrock-runtime.eu-west-3.amazonaws.com"), None, &e).expect("valid region");
         assert_eq!((region.as_str(), source), ("eu-west-3", RegionSource::BaseUrl));
 
-        let std = Endpoints::resolve("eu-west-3", Some("https://bedrock-runtime.eu-west-3.amazonaws.com"), None);
+        let std = Endpoints::resolve("eu-west-3", Some("https://bedrock-runtime.eu-west-3.amazonaws.com"), None).expect("valid region");
         assert_eq!(std.control, "https://bedrock.eu-west-3.amazonaws.com");
         assert_eq!(std.runtime, "https://bedrock-runtime.eu-west-3.amazonaws.com");
         assert!(!std.custom);
-        let proxy = Endpoints::resolve("us-east-1", Some("https://proxy.example.com/bedrock/"), None);
+        let proxy = Endpoints::resolve("us-east-1", Some("https://proxy.example.com/bedrock/"), None).expect("valid region");
         assert_eq!(proxy.runtime, "https://proxy.example.com/bedrock");
         assert_eq!(proxy.control, "https://proxy.example.com/bedrock");
-        let emu = Endpoints::resolve("us-east-1", Some("https://proxy.example.com"), Some("http://127.0.0.1:4599"));
+        let emu = Endpoints::resolve("us-east-1", Some("https://proxy.example.com"), Some("http://127.0.0.1:4599")).expect("valid region");
         assert_eq!(emu.control, "http://127.0.0.1:4599");
         assert!(emu.custom);
+    }
+
+    #[test]
+    fn a_region_that_is_not_a_host_label_is_refused_naming_its_source() {
+        for bad in ["x@127.0.0.1:9/", "us-east-1/../x", "a b", "-east", "us_east_1", "evil.com:443#"] {
+            let e = env(&[("AWS_REGION", bad)]);
+            let err = resolve_region(None, None, None, &e).expect_err(bad);
+            assert_eq!(err.code, crate::ErrorCode::InvalidArgument, "{bad}");
+            assert!(err.message.contains("env: AWS_REGION"), "{}", err.message);
+            let err = resolve_region(Some(bad), None, None, &e).expect_err(bad);
+            assert!(err.message.contains("(from config)"), "{}", err.message);
+            assert!(Endpoints::resolve(bad, None, None).is_err(), "{bad}");
+        }
+        let e = env(&[("AWS_DEFAULT_REGION", "x@h:1/")]);
+        assert!(resolve_region(None, None, None, &e).expect_err("bad").message.contains("env: AWS_DEFAULT_REGION"));
+        // The SDK's rule allows dots (its isValidHostLabel(region, true)) and every real region.
+        for good in ["us-east-1", "cn-north-1", "us-gov-west-1", "us-isob-east-1", "eusc-de-east-1", "a.b"] {
+            assert!(validate_region(good, RegionSource::Config).is_ok(), "{good}");
+        }
+        // A custom endpoint carries its own host: the region is then only signed, still checked by callers.
+        assert!(Endpoints::resolve("x@h:1/", None, Some("http://127.0.0.1:4599")).is_ok());
     }
 }

@@ -22,7 +22,7 @@ use tokio::task::AbortHandle;
 use crate::auth::Auth;
 use crate::credentials::{resolve_auth, AuthOptions};
 use crate::error::Error;
-use crate::region::{resolve_region, Endpoints, ProcessEnv};
+use crate::region::{resolve_region, validate_region, Endpoints, ProcessEnv, RegionSource};
 use crate::discovery::{application_profile_base_model, ProfileLookupOptions};
 use crate::request::{
     arn_region, build_converse_request, build_converse_request_with, is_application_profile_arn, Context, Model,
@@ -269,10 +269,13 @@ pub async fn prepare(
             let built = if is_application_profile_arn(&model.id) {
                 // The ARN names no model, so pi-ai's id-based family rules (thinking,
                 // caching, temperature) need the profile's base model.
-                let region = arn_region(&model.id).unwrap_or_else(|| {
-                    resolve_region(options.region.as_deref(), model.base_url.as_deref(), options.profile.as_deref(), &ProcessEnv).0
-                });
-                let endpoints = Endpoints::resolve(&region, model.base_url.as_deref(), control.endpoint.as_deref());
+                let region = match arn_region(&model.id) {
+                    Some(r) => validate_region(&r, RegionSource::Arn).map(|_| r)?,
+                    None => {
+                        resolve_region(options.region.as_deref(), model.base_url.as_deref(), options.profile.as_deref(), &ProcessEnv)?.0
+                    }
+                };
+                let endpoints = Endpoints::resolve(&region, model.base_url.as_deref(), control.endpoint.as_deref())?;
                 let lookup = ProfileLookupOptions {
                     endpoint: endpoints.custom.then(|| endpoints.control.clone()),
                     region,
@@ -289,10 +292,10 @@ pub async fn prepare(
         }
     };
     let region = match prepared.region {
-        Some(r) => r,
-        None => resolve_region(options.region.as_deref(), model.base_url.as_deref(), options.profile.as_deref(), &ProcessEnv).0,
+        Some(r) => validate_region(&r, RegionSource::Arn).map(|_| r)?,
+        None => resolve_region(options.region.as_deref(), model.base_url.as_deref(), options.profile.as_deref(), &ProcessEnv)?.0,
     };
-    let endpoint = Endpoints::resolve(&region, model.base_url.as_deref(), control.endpoint.as_deref()).runtime;
+    let endpoint = Endpoints::resolve(&region, model.base_url.as_deref(), control.endpoint.as_deref())?.runtime;
     let auth = resolve_auth(&AuthOptions {
         bearer_token: options.bearer_token.clone(),
         profile: options.profile.clone(),
