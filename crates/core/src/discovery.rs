@@ -488,8 +488,13 @@ async fn build_client(r: &Resolved) -> Result<(aws_sdk_bedrock::Client, Auth)> {
         .connect_timeout(r.timeout.min(Duration::from_secs(10)))
         .operation_attempt_timeout(r.timeout)
         .build();
+    let http_client = match &r.auth_options.env {
+        Some(env) => crate::tls::sdk_http_client(env)?,
+        None => crate::tls::sdk_http_client(&crate::region::ProcessEnv)?,
+    };
     let mut builder = aws_sdk_bedrock::Config::builder()
         .behavior_version(BehaviorVersion::latest())
+        .http_client(http_client)
         .region(Region::new(r.region.clone()))
         .timeout_config(timeouts)
         .retry_config(aws_smithy_types::retry::RetryConfig::standard().with_max_attempts(3));

@@ -75,6 +75,24 @@ pub struct EmulatorConfig {
     pub enforce_inference_types: bool,
     /// Pause between default-reply frames, ms (0 = none).
     pub frame_delay_ms: u64,
+    /// Serve HTTPS with this certificate chain and key instead of plain HTTP (tests of TLS
+    /// trust, with a throwaway CA); `url()` is then `https://`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsIdentity>,
+}
+
+/// A server certificate chain and its private key, PEM.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TlsIdentity {
+    pub cert_chain_pem: String,
+    pub private_key_pem: String,
+}
+
+impl std::fmt::Debug for TlsIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TlsIdentity(..)")
+    }
 }
 
 impl Default for EmulatorConfig {
@@ -99,6 +117,7 @@ impl Default for EmulatorConfig {
             deny_operations: Vec::new(),
             enforce_inference_types: true,
             frame_delay_ms: 0,
+            tls: None,
         }
     }
 }

@@ -96,40 +96,37 @@ fn proxy_rules(proxy: &ProxySetting) -> Matcher {
     }
 }
 
-/// One pooled client per (connect timeout, proxy setting), shared by every stream in the process.
+/// One pooled client per (connect timeout, proxy setting, trusted roots), shared by every
+/// stream in the process.
 fn client(connect_timeout: Duration, proxy: &ProxySetting) -> Result<HttpsClient, Error> {
-    static CLIENTS: OnceLock<Mutex<HashMap<(Duration, ProxySetting), HttpsClient>>> = OnceLock::new();
+    type Key = (Duration, ProxySetting, usize);
+    static CLIENTS: OnceLock<Mutex<HashMap<Key, HttpsClient>>> = OnceLock::new();
+    let roots = crate::tls::trust_roots(&crate::region::ProcessEnv)?;
     let clients = CLIENTS.get_or_init(|| Mutex::new(HashMap::new()));
     let mut map = clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let key = (connect_timeout, proxy.clone());
+    let key = (connect_timeout, proxy.clone(), Arc::as_ptr(&roots) as usize);
     if let Some(client) = map.get(&key) {
         return Ok(client.clone());
     }
-    let client = build_client(connect_timeout, proxy)?;
+    let client = build_client(connect_timeout, proxy, &roots)?;
     map.insert(key, client.clone());
     Ok(client)
 }
 
-fn build_client(connect_timeout: Duration, proxy: &ProxySetting) -> Result<HttpsClient, Error> {
+fn build_client(connect_timeout: Duration, proxy: &ProxySetting, roots: &crate::tls::TrustRoots) -> Result<HttpsClient, Error> {
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     http.set_connect_timeout(Some(connect_timeout));
     http.set_nodelay(true);
     let connector = ProxyAwareConnector { http, proxies: Arc::new(proxy_rules(proxy)) };
     let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let builder = match hyper_rustls::HttpsConnectorBuilder::new().with_provider_and_native_roots(provider.clone()) {
-        Ok(builder) => builder,
-        // No system CA store (minimal containers): plain-HTTP endpoints still work and
-        // HTTPS fails with a clear certificate error instead of the whole addon failing.
-        Err(_) => {
-            let config = rustls::ClientConfig::builder_with_provider(provider)
-                .with_safe_default_protocol_versions()
-                .map_err(|e| Error::internal(format!("TLS setup: {e}")))?
-                .with_root_certificates(rustls::RootCertStore::empty())
-                .with_no_client_auth();
-            hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(config)
-        }
-    };
+    // System roots (else Mozilla's) + NODE_EXTRA_CA_CERTS + AWS_CA_BUNDLE: see crate::tls.
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::internal(format!("TLS setup: {e}")))?
+        .with_root_certificates(roots.root_store())
+        .with_no_client_auth();
+    let builder = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(config);
     let connector = builder.https_or_http().enable_http1().wrap_connector(connector);
     Ok(Client::builder(TokioExecutor::new())
         .pool_idle_timeout(Duration::from_secs(60))
