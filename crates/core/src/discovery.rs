@@ -21,7 +21,7 @@ use crate::config::{BedrockSettings, DEFAULT_CONTEXT_WINDOW, DEFAULT_MAX_TOKENS,
 use crate::credentials::{credential_identity, detect_auth_marker, key_identity, probe_credentials, resolve_auth, AuthOptions, ProbeOptions};
 use crate::error::{Error, ErrorCode, Result};
 use crate::known_models::{self, Cost};
-use crate::region::{resolve_region, Endpoints, EnvLookup};
+use crate::region::{resolve_region, EndpointConfig, Endpoints, EnvLookup};
 
 pub const API: &str = "bedrock-converse-stream";
 pub const AUTH: &str = "aws-sdk";
@@ -481,9 +481,19 @@ pub fn api_call_count(operation: &str) -> u64 {
     API_CALLS.get().and_then(|m| m.lock().ok().map(|m| m.get(operation).copied().unwrap_or(0))).unwrap_or(0)
 }
 
+/// The control-plane endpoint for `r`: its explicit endpoint, else the configured endpoint
+/// URLs / FIPS / dual-stack settings of its environment through the SDK's resolver.
+fn control_endpoints(r: &Resolved) -> Result<Endpoints> {
+    let config = match &r.auth_options.env {
+        Some(env) => EndpointConfig::from_env(env),
+        None => EndpointConfig::from_env(&crate::region::ProcessEnv),
+    };
+    Endpoints::resolve_with(&r.region, None, r.endpoint.as_deref(), &config)
+}
+
 async fn build_client(r: &Resolved) -> Result<(aws_sdk_bedrock::Client, Auth)> {
     let auth = resolve_auth(&r.auth_options).await?;
-    let endpoints = Endpoints::resolve(&r.region, None, r.endpoint.as_deref())?;
+    let endpoints = control_endpoints(r)?;
     let timeouts = aws_smithy_types::timeout::TimeoutConfig::builder()
         .connect_timeout(r.timeout.min(Duration::from_secs(10)))
         .operation_attempt_timeout(r.timeout)
@@ -498,9 +508,8 @@ async fn build_client(r: &Resolved) -> Result<(aws_sdk_bedrock::Client, Auth)> {
         .region(Region::new(r.region.clone()))
         .timeout_config(timeouts)
         .retry_config(aws_smithy_types::retry::RetryConfig::standard().with_max_attempts(3));
-    if endpoints.custom {
-        builder = builder.endpoint_url(endpoints.control.clone());
-    }
+    // Resolved by control_endpoints (the SDK's own rules, plus configured endpoint URLs).
+    builder = builder.endpoint_url(endpoints.control.clone());
     match &auth {
         Auth::Bearer(token) => {
             let uri = endpoints.control.parse::<http::Uri>().map_err(|_| {
@@ -654,7 +663,7 @@ async fn fetch(r: &Resolved) -> Result<Snapshot> {
             Error::new(ErrorCode::NoCredentials, format!("no AWS credentials for Bedrock discovery: {}", detail.join(" ")))
         })?;
     }
-    let endpoint = Endpoints::resolve(&r.region, None, r.endpoint.as_deref())?.control;
+    let endpoint = control_endpoints(r)?.control;
     let (fms, profiles) = tokio::join!(
         list_foundation_models(&client, &r.region, &endpoint),
         list_all_profiles(&client, &r.region, &endpoint)
@@ -1098,7 +1107,14 @@ pub async fn resolve_bedrock_provider(settings: &BedrockSettings, options: Provi
     let explicit = settings.provider.as_ref();
     let base_url = explicit
         .and_then(|p| p.base_url.clone())
-        .unwrap_or_else(|| format!("https://bedrock-runtime.{}.amazonaws.com", settings.region));
+        .map(Ok)
+        .unwrap_or_else(|| {
+            let config = match &options.env {
+                Some(env) => EndpointConfig::from_env(env),
+                None => EndpointConfig::from_env(&crate::region::ProcessEnv),
+            };
+            Endpoints::resolve_with(&settings.region, None, None, &config).map(|e| e.runtime)
+        })?;
     let endpoint = options.endpoint.clone().or_else(|| {
         Endpoints::resolve(&settings.region, Some(&base_url), None).ok().filter(|e| e.custom).map(|e| e.control)
     });

@@ -22,7 +22,7 @@ use tokio::task::AbortHandle;
 use crate::auth::Auth;
 use crate::credentials::{resolve_auth, AuthOptions};
 use crate::error::Error;
-use crate::region::{resolve_region, validate_region, Endpoints, ProcessEnv, RegionSource};
+use crate::region::{resolve_region, validate_region, EndpointConfig, Endpoints, ProcessEnv, RegionSource};
 use crate::discovery::{application_profile_base_model, ProfileLookupOptions};
 use crate::request::{
     arn_region, build_converse_request, build_converse_request_with, is_application_profile_arn, Context, Model,
@@ -275,7 +275,7 @@ pub async fn prepare(
                         resolve_region(options.region.as_deref(), model.base_url.as_deref(), options.profile.as_deref(), &ProcessEnv)?.0
                     }
                 };
-                let endpoints = Endpoints::resolve(&region, model.base_url.as_deref(), control.endpoint.as_deref())?;
+                let endpoints = Endpoints::resolve_with(&region, model.base_url.as_deref(), control.endpoint.as_deref(), &EndpointConfig::from_env(&ProcessEnv))?;
                 let lookup = ProfileLookupOptions {
                     endpoint: endpoints.custom.then(|| endpoints.control.clone()),
                     region,
@@ -295,7 +295,7 @@ pub async fn prepare(
         Some(r) => validate_region(&r, RegionSource::Arn).map(|_| r)?,
         None => resolve_region(options.region.as_deref(), model.base_url.as_deref(), options.profile.as_deref(), &ProcessEnv)?.0,
     };
-    let endpoint = Endpoints::resolve(&region, model.base_url.as_deref(), control.endpoint.as_deref())?.runtime;
+    let endpoint = Endpoints::resolve_with(&region, model.base_url.as_deref(), control.endpoint.as_deref(), &EndpointConfig::from_env(&ProcessEnv))?.runtime;
     let auth = resolve_auth(&AuthOptions {
         bearer_token: options.bearer_token.clone(),
         profile: options.profile.clone(),
