@@ -10,6 +10,7 @@
 pub mod mapper;
 pub mod partial_json;
 mod transport;
+pub use transport::retry_budget_available;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -160,12 +160,15 @@ pub(super) async fn run(
 ) {
     let url = converse_stream_url(&settings.endpoint, &request.model_id);
     let mut attempt: u32 = 0;
+    let mut spent: u32 = 0;
     loop {
         match attempt_once(&request, &settings, &url, attempt, &tx, &response_started).await {
-            Attempt::Finished | Attempt::ConsumerGone => return,
+            Attempt::Finished => return retry_budget::succeeded(spent),
+            Attempt::ConsumerGone => return,
             Attempt::FailedEarly(error, shown) => {
                 let delay = if error.retryable && attempt < settings.max_retries {
                     retry_delay(&error, attempt, &settings)
+                        .filter(|_| retry_budget::take(&error).map(|cost| spent += cost).is_some())
                 } else {
                     None
                 };
@@ -192,15 +195,56 @@ pub(super) async fn run(
     }
 }
 
-/// Full-jitter exponential backoff, or the server's hint; `None` when the hint is
+/// Full-jitter exponential backoff, or the server's hint when that is longer (as the AWS
+/// SDK for JS: `Retry-After: 0` never shortens the backoff); `None` when the hint is
 /// longer than the caller is willing to wait.
 fn retry_delay(error: &Error, attempt: u32, settings: &StreamSettings) -> Option<Duration> {
-    if let Some(hint) = error.retry_after_ms.map(Duration::from_millis) {
-        return if settings.max_retry_delay.is_zero() || hint <= settings.max_retry_delay { Some(hint) } else { None };
-    }
     let ceiling = settings.retry_base_delay.saturating_mul(1u32 << attempt.min(16)).min(MAX_BACKOFF);
     let millis = ceiling.as_millis() as u64;
-    Some(Duration::from_millis(if millis == 0 { 0 } else { rand::thread_rng().gen_range(0..=millis) }))
+    let backoff = Duration::from_millis(if millis == 0 { 0 } else { rand::thread_rng().gen_range(0..=millis) });
+    match error.retry_after_ms.map(Duration::from_millis) {
+        Some(hint) if !settings.max_retry_delay.is_zero() && hint > settings.max_retry_delay => None,
+        Some(hint) => Some(hint.max(backoff)),
+        None => Some(backoff),
+    }
+}
+
+/// The retry budget every stream of the process shares: the AWS SDKs' standard retry
+/// mode token bucket, with the AWS SDK for JS's numbers (500 tokens; a retry costs 5, 10
+/// after a timeout; a stream that gets through returns what its retries cost, or 1).
+/// Against a server that always throttles, 100 streams send at most 200 requests, not 300.
+/// (aws-smithy-runtime's TokenBucket keeps acquire/release crate-private, so it is here.)
+mod retry_budget {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use crate::error::{Error, ErrorCode};
+
+    const CAPACITY: u32 = 500;
+    const RETRY_COST: u32 = 5;
+    const TIMEOUT_RETRY_COST: u32 = 10;
+    const NO_RETRY_INCREMENT: u32 = 1;
+    static TOKENS: AtomicU32 = AtomicU32::new(CAPACITY);
+
+    /// Takes the cost of retrying after `error`; `None` (no retry) when the budget is spent.
+    pub(super) fn take(error: &Error) -> Option<u32> {
+        let cost = if error.code == ErrorCode::Timeout { TIMEOUT_RETRY_COST } else { RETRY_COST };
+        TOKENS.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |t| t.checked_sub(cost)).ok().map(|_| cost)
+    }
+
+    /// A stream got its response after retries that cost `spent` (0: none).
+    pub(super) fn succeeded(spent: u32) {
+        let back = if spent == 0 { NO_RETRY_INCREMENT } else { spent };
+        let _ = TOKENS.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |t| Some(t.saturating_add(back).min(CAPACITY)));
+    }
+
+    pub fn available() -> u32 {
+        TOKENS.load(Ordering::SeqCst)
+    }
+}
+
+/// Tokens left in the process-wide retry budget (tests, diagnostics).
+pub fn retry_budget_available() -> u32 {
+    retry_budget::available()
 }
 
 fn describe(error: &(dyn std::error::Error + 'static)) -> String {
@@ -530,6 +574,22 @@ async fn stream_body(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_zero_never_shortens_the_backoff() {
+        let auth = crate::auth::Auth::Bearer(crate::auth::BearerToken::new("t").expect("token"));
+        let mut settings = StreamSettings::new("http://127.0.0.1:1", "us-east-1", auth);
+        settings.retry_base_delay = Duration::from_millis(500);
+        let mut error = Error::new(ErrorCode::ThrottlingException, "slow down");
+        error.retry_after_ms = Some(0);
+        // Full jitter over 0..=1000 ms: 64 draws all 0 would be a 1-in-10^192 event.
+        let delays: Vec<Duration> = (0..64).filter_map(|_| retry_delay(&error, 1, &settings)).collect();
+        assert_eq!(delays.len(), 64);
+        assert!(delays.iter().any(|d| !d.is_zero()), "Retry-After: 0 replaced the backoff");
+        // A longer hint still wins.
+        error.retry_after_ms = Some(5_000);
+        assert_eq!(retry_delay(&error, 0, &settings), Some(Duration::from_secs(5)));
+    }
 
     #[test]
     fn model_ids_are_encoded_like_the_aws_sdk() {
