@@ -128,7 +128,7 @@ fn region_in_ini(text: &str, profile: &str) -> Option<String> {
         if in_section {
             if let Some((key, value)) = line.split_once('=') {
                 if key.trim() == "region" {
-                    let value = value.trim();
+                    let value = strip_inline_comment(value).trim();
                     if !value.is_empty() {
                         return Some(value.to_string());
                     }
@@ -169,6 +169,19 @@ pub fn resolve_region(
     let (region, source) = resolve_region_unchecked(configured, base_url, profile, env);
     validate_region(&region, source)?;
     Ok((region, source))
+}
+
+/// A property value without its trailing comment: as the SDK's profile parser
+/// (aws-runtime env_config `prepare_line`), `#` or `;` starts one when whitespace precedes it.
+fn strip_inline_comment(value: &str) -> &str {
+    let mut prev_whitespace = false;
+    for (i, c) in value.char_indices() {
+        if (c == '#' || c == ';') && prev_whitespace {
+            return &value[..i];
+        }
+        prev_whitespace = c.is_whitespace();
+    }
+    value
 }
 
 /// Resolves the region: `configured` → baseUrl's region (standard hosts) → `AWS_REGION`
@@ -373,7 +386,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("bn-region-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let file = dir.join("config");
-        std::fs::write(&file, "[default]\nregion = us-west-1\n\n[profile work]\n# comment\nregion=eu-north-1\n")
+        std::fs::write(&file, "[default]\nregion = us-west-1   # where we run\n\n[profile work]\n# comment\nregion=eu-north-1 ;x\n")
             .expect("write");
         let path = file.to_string_lossy().to_string();
         let e = env(&[("AWS_CONFIG_FILE", &path), ("AWS_PROFILE", "work")]);
