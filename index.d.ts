@@ -104,7 +104,7 @@ export interface BedrockSettings {
 }
 
 /**
- * Builds the ConverseStream request pi-ai 0.73.x would send for these arguments.
+ * Builds the ConverseStream request pi-ai 1.6 would send for these arguments.
  * Returns `{ modelId, body, region? }`: `modelId` goes in the URL path
  * (`/model/{encodeURIComponent(modelId)}/converse-stream`), `body` is the JSON body, and
  * `region` is set when the model id is an ARN (which must be called in its own region).
@@ -122,6 +122,13 @@ export declare function buildSimpleConverseRequest(model: object, context: objec
 
 /** Forgets the in-process discovery cache (a cache file, if any, is left alone). */
 export declare function clearDiscoveryCache(): void
+
+/**
+ * `describeModel(modelId, name?, baseModelId?)`: what the core's model table and family
+ * rules say about a model, for host adapters (thinking profiles, limits, cost). Unknown
+ * ids get the rules' answer with `known: false` and no limits or cost.
+ */
+export declare function describeModel(modelId: string, name?: string | undefined | null, baseModelId?: string | undefined | null): import('./js/models').ModelDescription
 
 /**
  * Env markers in OpenClaw's order (bearer token → key pair → profile → default chain),

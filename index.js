@@ -844,6 +844,7 @@ module.exports.__panicProbeUnguarded = nativeBinding.__panicProbeUnguarded
 module.exports.buildConverseRequest = nativeBinding.buildConverseRequest
 module.exports.buildSimpleConverseRequest = nativeBinding.buildSimpleConverseRequest
 module.exports.clearDiscoveryCache = nativeBinding.clearDiscoveryCache
+module.exports.describeModel = nativeBinding.describeModel
 module.exports.detectAuthMarker = nativeBinding.detectAuthMarker
 module.exports.discoverModels = nativeBinding.discoverModels
 module.exports.discoverModelsDetailed = nativeBinding.discoverModelsDetailed

@@ -91,7 +91,9 @@ const BAD_ARGUMENTS = [
   ['context.messages missing', model, () => ({}), undefined, /context\.messages/],
   ['context.messages is an object', model, () => ({ messages: {} }), undefined, /context\.messages/],
   ['context.systemPrompt is a number', model, () => ({ systemPrompt: 5, messages: [user('x')] }), undefined, /context\.systemPrompt/],
-  ['message role unknown', model, () => context([{ role: 'wizard', content: 'x' }]), undefined, /context\.messages\[0\]/],
+  // (an unknown role is skipped, as pi-ai 1.6 does; a message that is no object is not)
+  ['message is not an object', model, () => context([7]), undefined, /context\.messages\[0\]: expected an object/],
+  ['system message sections is an array', model, () => context([{ role: 'system', content: 'x', sections: [] }]), undefined, /context\.messages\[0\]\.sections/],
   ['second message content is a number', model, () => context([user('a'), user(5)]), undefined, /context\.messages\[1\]/],
   ['image block without data', model, () => context([user([{ type: 'image', mimeType: 'image/png' }])]), undefined, /context\.messages\[0\]/],
   ['tool call arguments wrong', model, () => context([user('a'), { role: 'assistant', content: [{ type: 'toolCall', id: 1, name: [], arguments: 3 }], stopReason: 'toolUse', timestamp: 2 }]), undefined, /context\.messages\[1\]/],

@@ -149,7 +149,8 @@ test('pi-ai streamSimple() through the addon sends what pi-ai\'s own streamSimpl
     maxTokens: 64000,
   }
   const context = { messages: [{ role: 'user', content: 'Think, then say hi', timestamp: 1 }] }
-  const options = { reasoning: 'medium', maxTokens: 2000, toolChoice: 'auto', temperature: 0.5 }
+  // temperature 1: Claude with thinking takes no other (an intended difference otherwise).
+  const options = { reasoning: 'medium', maxTokens: 2000, toolChoice: 'auto', temperature: 1 }
 
   const capture = async (register) => {
     resetApiProviders()

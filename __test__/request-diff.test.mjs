@@ -1,5 +1,6 @@
-// Differential test: for each context x option set, the ConverseStream body pi-ai 0.73
-// (`streamBedrock`, api `bedrock-converse-stream`) puts on the wire must equal the body
+// Differential test: for each context x option set, the ConverseStream body pi-ai 1.6
+// (`stream` of `api/bedrock-converse-stream`; another release with
+// BEDROCK_NATIVE_PI_AI_DIR, see __test__/pi-ai.mjs) puts on the wire must equal the body
 // `buildConverseRequest` builds — except the intended differences in DIFFERENCES below
 // (also in docs/differences-from-pi-ai.md), each applied to pi-ai's body to predict ours.
 //
@@ -14,6 +15,7 @@ import { test, describe, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import { createRequire } from 'node:module'
+import { importPiAi, piAiVersion } from './pi-ai.mjs'
 
 const require = createRequire(import.meta.url)
 const native = require('../index.js')
@@ -47,10 +49,12 @@ for (const name of [
   delete process.env[name]
 }
 
-// pi-ai's public entry for its Bedrock provider (what its API registry lazy-loads).
-const {
-  bedrockProviderModule: { streamBedrock, streamSimpleBedrock },
-} = await import('@mariozechner/pi-ai/bedrock-provider')
+// pi-ai 1.6's Bedrock provider module (what `setBedrockProviderModule` swaps).
+const { stream: streamBedrock, streamSimple: streamSimpleBedrock } = await importPiAi('api/bedrock-converse-stream')
+// pi-ai 1.6 providers read only `context.messages`: an older `{ systemPrompt, tools }`
+// context reaches them through `normalizeContext`, as pi-ai's own entry points do.
+const { normalizeContext } = await importPiAi('utils/transcript')
+const toTranscript = (context) => ('systemPrompt' in context || 'tools' in context ? normalizeContext(context) : context)
 
 // ---------------------------------------------------------------------------------------
 // Intended differences: each names its reason and predicts our body from pi-ai's.
@@ -73,28 +77,67 @@ export const DIFFERENCES = {
       return { ...body, messages: merged }
     },
   },
-  redactedReasoning: {
+  noTemperature: {
     reason:
-      'Redacted reasoning must go back as the opaque `redactedContent` it arrived as; pi-ai replays its ' +
-      'placeholder text as `reasoningText` with the payload as a signature, which Bedrock rejects.',
-    apply(body) {
-      const messages = body.messages.map((m) => ({
-        ...m,
-        content: m.content.map((b) =>
-          b.reasoningContent?.reasoningText?.text === REDACTED_PLACEHOLDER && b.reasoningContent.reasoningText.signature
-            ? { reasoningContent: { redactedContent: b.reasoningContent.reasoningText.signature } }
-            : b,
-        ),
-      }))
-      return { ...body, messages }
-    },
-  },
-  noTemperatureForOpus47: {
-    reason:
-      'Claude Opus 4.7 and later reject `temperature` (HTTP 400); pi-ai 0.73 still sends it. We omit it for them.',
+      'Claude Opus 4.7 and later, the Claude 5 family and OpenAI GPT-5.x/6 reject `temperature` (HTTP 400); ' +
+      'pi-ai still sends it. We omit it for them.',
     apply(body) {
       const { temperature, ...inferenceConfig } = body.inferenceConfig
       return { ...body, inferenceConfig }
+    },
+  },
+  thinkingTemperature: {
+    reason: 'Claude with thinking accepts only temperature 1; pi-ai sends any other value and the call fails. We drop it.',
+    apply(body) {
+      const { temperature, ...inferenceConfig } = body.inferenceConfig
+      return { ...body, inferenceConfig }
+    },
+  },
+  thinkingToolChoice: {
+    reason: 'Claude with thinking rejects a forced tool choice (`any` / a named tool); pi-ai sends it. We send `auto`.',
+    apply(body) {
+      return { ...body, toolConfig: { ...body.toolConfig, toolChoice: { auto: {} } } }
+    },
+  },
+  offMeansNoThinking: {
+    reason:
+      'Thinking level "off" (what OpenClaw passes when thinking is off) means no thinking; pi-ai sends ' +
+      '`thinking: { type: "enabled" }` without a budget (or adaptive thinking at high effort), which Bedrock ' +
+      'rejects or bills. We send no thinking config (issue 13).',
+    apply(body) {
+      const { additionalModelRequestFields, ...rest } = body
+      return rest
+    },
+  },
+  offMeansNoThinkingSimple: {
+    reason:
+      'Through streamSimple, "off" on a budget-thinking Claude model also has no budget to add: pi-ai sends ' +
+      '`maxTokens: "NaN"` and thinking without a budget. We send the model\'s maxTokens and no thinking config.',
+    apply(body, testCase) {
+      const { additionalModelRequestFields, ...rest } = body
+      return { ...rest, inferenceConfig: { ...body.inferenceConfig, maxTokens: testCase.model.maxTokens } }
+    },
+  },
+  catalogueEffort: {
+    reason:
+      'A model object without `thinkingLevelMap` (e.g. from discovery) gets the catalogue\'s: `max` on Opus 4.6 ' +
+      'is effort `max`, where pi-ai falls back to `high`.',
+    apply(body) {
+      const fields = body.additionalModelRequestFields
+      return { ...body, additionalModelRequestFields: { ...fields, output_config: { effort: 'max' } } }
+    },
+  },
+  thinkingBudgetFloor: {
+    reason:
+      'Bedrock refuses a thinking budget under 1024 tokens; for a small maxTokens pi-ai\'s streamSimple shrinks ' +
+      'the budget below it. We keep 1024 and raise maxTokens to fit it and 1024 answer tokens.',
+    apply(body) {
+      const fields = body.additionalModelRequestFields
+      return {
+        ...body,
+        inferenceConfig: { ...body.inferenceConfig, maxTokens: Math.max(body.inferenceConfig.maxTokens, 2048) },
+        additionalModelRequestFields: { ...fields, thinking: { ...fields.thinking, budget_tokens: 1024 } },
+      }
     },
   },
   surrogatesEverywhere: {
@@ -157,6 +200,13 @@ const M = {
     name: 'Claude Sonnet 4.5 team profile',
   }),
   mappedEffort: model('global.anthropic.claude-opus-4-6-v1', { name: 'Claude Opus 4.6', thinkingLevelMap: { high: 'max' } }),
+  opus46Max: model('global.anthropic.claude-opus-4-6-v1', { name: 'Claude Opus 4.6', thinkingLevelMap: { max: 'max' } }),
+  opus48: model('global.anthropic.claude-opus-4-8', { name: 'Claude Opus 4.8', contextWindow: 1000000, maxTokens: 128000, thinkingLevelMap: { xhigh: 'xhigh', max: 'max' } }),
+  sonnet5: model('us.anthropic.claude-sonnet-5', { name: 'Claude Sonnet 5', contextWindow: 1000000, maxTokens: 128000, thinkingLevelMap: { xhigh: 'xhigh', max: 'max' } }),
+  haiku55: model('anthropic.claude-haiku-5-5', { name: 'Claude Haiku 5.5', contextWindow: 1000000, maxTokens: 128000, thinkingLevelMap: { xhigh: 'xhigh', max: 'max' } }),
+  fable5: model('global.anthropic.claude-fable-5', { name: 'Claude Fable 5', contextWindow: 1000000, maxTokens: 128000, thinkingLevelMap: { off: null, xhigh: 'xhigh', max: 'max' } }),
+  gpt6: model('global.openai.gpt-6-sol', { name: 'GPT-6 Sol', contextWindow: 1050000, maxTokens: 128000, thinkingLevelMap: { xhigh: 'xhigh' } }),
+  kimi: model('global.moonshotai.kimi-k3', { name: 'Kimi K3', contextWindow: 1048576, maxTokens: 128000 }),
 }
 
 const usage = { input: 10, output: 5, cacheRead: 0, cacheWrite: 0, totalTokens: 15, cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 } }
@@ -200,6 +250,14 @@ const TOOLS = [
   { name: 'list_dir', description: 'List a directory', parameters: { type: 'object', properties: {} } },
 ]
 const SYSTEM = 'You are a careful assistant.'
+// pi-ai 1.6 constrained sampling: strict when the model supports it; schemas strict mode
+// cannot express stay non-strict unless required.
+const STRICT_TOOLS = [
+  { name: 'lookup', description: 'Look up', parameters: { type: 'object', properties: { q: { type: 'string' }, limit: { type: 'integer' }, tags: { type: 'array', items: { type: 'string' } }, opt: { anyOf: [{ type: 'string' }, { type: 'null' }] } }, required: ['q'] }, constrainedSampling: { type: 'json_schema', strict: 'prefer' } },
+  { name: 'nested', description: 'Nested', parameters: { type: 'object', properties: { inner: { type: 'object', properties: { a: { type: 'number' } } } } }, constrainedSampling: { type: 'json_schema', strict: 'require' } },
+  { name: 'unsupported', description: 'Has $ref', parameters: { type: 'object', properties: { x: { $ref: '#/x' } } }, constrainedSampling: { type: 'json_schema', strict: 'prefer' } },
+  { name: 'plain', description: 'No constrained sampling', parameters: { type: 'object', properties: { y: { type: 'string' } } } },
+]
 
 const toolTurn = (m) => [
   user('Read a.txt and b.txt'),
@@ -251,12 +309,13 @@ const CASES = [
   { name: 'user message right after tool results', model: M.sonnet45, context: { messages: [...toolTurn(M.sonnet45), user('thanks, now summarise')], tools: TOOLS }, differences: ['mergeSameRole'] },
   { name: 'two user messages in a row', model: M.sonnet45, context: { messages: [user('first'), user('second')] }, differences: ['mergeSameRole'] },
   { name: 'errored and aborted assistant turns are dropped', model: M.sonnet45, context: { messages: [user('q1'), assistantOf(M.sonnet45, [{ type: 'text', text: 'partial' }], 'error'), user('q2'), assistantOf(M.sonnet45, [{ type: 'toolCall', id: 'x', name: 'list_dir', arguments: {} }], 'aborted'), assistantOf(M.sonnet45, [{ type: 'text', text: 'ok' }]), user('q3')], tools: TOOLS }, differences: ['mergeSameRole'] },
-  { name: 'cross-model history: thinking to text, tool ids normalised', model: M.sonnet45, context: { messages: [user('look'), foreign([{ type: 'thinking', thinking: 'I should list', thinkingSignature: '{"id":"rs_1","encrypted_content":"x"}' }, { type: 'thinking', thinking: 'secret', thinkingSignature: 'opaque', redacted: true }, { type: 'text', text: 'Listing', textSignature: '{"v":1,"id":"msg_1"}' }, { type: 'toolCall', id: 'call_abc|fc_' + 'x'.repeat(80) + '.é😀', name: 'list_dir', arguments: { path: '.' } }]), toolResult('call_abc|fc_' + 'x'.repeat(80) + '.é😀', 'a.txt')], tools: TOOLS } },
+  { name: 'cross-model history: thinking dropped, tool ids normalised', model: M.sonnet45, context: { messages: [user('look'), foreign([{ type: 'thinking', thinking: 'I should list', thinkingSignature: '{"id":"rs_1","encrypted_content":"x"}' }, { type: 'thinking', thinking: 'secret', thinkingSignature: 'opaque', redacted: true }, { type: 'text', text: 'Listing', textSignature: '{"v":1,"id":"msg_1"}' }, { type: 'toolCall', id: 'call_abc|fc_' + 'x'.repeat(80) + '.é😀', name: 'list_dir', arguments: { path: '.' } }]), toolResult('call_abc|fc_' + 'x'.repeat(80) + '.é😀', 'a.txt')], tools: TOOLS } },
   { name: 'cross-model history to a non-Claude model', model: M.gptOss, context: { messages: [user('hi'), assistantOf(M.sonnet45, [{ type: 'thinking', thinking: 'hmm', thinkingSignature: 'sig' }, { type: 'text', text: 'hello' }]), user('again')] }, options: { reasoning: 'medium' } },
   { name: 'same-model thinking replayed with signature', model: M.sonnet45, context: { messages: thinkingHistory(M.sonnet45) }, options: { reasoning: 'medium' } },
   { name: 'thinking without signature replayed as text', model: M.sonnet45, context: { messages: [user('q'), assistantOf(M.sonnet45, [{ type: 'thinking', thinking: 'unsigned', thinkingSignature: '' }, { type: 'thinking', thinking: '   ', thinkingSignature: 'sig' }, { type: 'text', text: 'a' }]), user('q2')] } },
   { name: 'non-Claude reasoning replayed without signature', model: M.gptOss, context: { messages: [user('q'), assistantOf(M.gptOss, [{ type: 'thinking', thinking: 'reasoning', thinkingSignature: 'ignored' }, { type: 'text', text: 'a' }]), user('q2')] } },
-  { name: 'redacted reasoning replayed', model: M.sonnet45, context: { messages: [user('q'), assistantOf(M.sonnet45, [{ type: 'thinking', thinking: REDACTED_PLACEHOLDER, thinkingSignature: 'EmwKAhgBEgy3va3pzix/LafPsn4a', redacted: true }, { type: 'text', text: 'done' }]), user('q2')] }, options: { reasoning: 'low' }, differences: ['redactedReasoning'] },
+  { name: 'redacted reasoning replayed', model: M.sonnet45, context: { messages: [user('q'), assistantOf(M.sonnet45, [{ type: 'thinking', thinking: REDACTED_PLACEHOLDER, thinkingSignature: 'EmwKAhgBEgy3va3pzix/LafPsn4a', redacted: true }, { type: 'text', text: 'done' }]), user('q2')] }, options: { reasoning: 'low' } },
+  { name: 'redacted reasoning without payload is dropped', model: M.sonnet45, context: { messages: [user('q'), assistantOf(M.sonnet45, [{ type: 'thinking', thinking: REDACTED_PLACEHOLDER, redacted: true }, { type: 'text', text: 'done' }]), user('q2')] } },
   { name: 'empty and whitespace-only messages', model: M.sonnet45, context: { messages: [user('first'), assistantOf(M.sonnet45, []), assistantOf(M.sonnet45, [{ type: 'text', text: ' \n\t\u3000\ufeff' }]), user(''), assistantOf(M.sonnet45, [{ type: 'text', text: 'real' }, { type: 'text', text: '' }]), user('   ')] }, differences: ['mergeSameRole'] },
   { name: 'empty user content array', model: M.haiku3, context: { messages: [user([])] } },
   { name: 'NEL is not whitespace to JS', model: M.sonnet45, context: { messages: [user('q'), assistantOf(M.sonnet45, [{ type: 'text', text: '\u0085' }]), user('q2')] } },
@@ -271,7 +330,43 @@ const CASES = [
   { name: 'tool without description', model: M.sonnet45, context: { messages: [user('hi')], tools: [{ name: 'ping', parameters: { type: 'object' } }] } },
   { name: 'maxTokens and temperature', model: M.sonnet45, context: { messages: [user('hi')] }, options: { maxTokens: 1234, temperature: 0.1 + 0.2 } },
   { name: 'temperature 0', model: M.haiku3, context: { messages: [user('hi')] }, options: { temperature: 0 } },
-  { name: 'temperature on Opus 4.7', model: M.opus47, context: { messages: [user('hi')] }, options: { maxTokens: 500, temperature: 0.5 }, differences: ['noTemperatureForOpus47'] },
+  { name: 'temperature on Opus 4.7', model: M.opus47, context: { messages: [user('hi')] }, options: { maxTokens: 500, temperature: 0.5 }, differences: ['noTemperature'] },
+  { name: 'temperature on Claude Sonnet 5', model: M.sonnet5, context: { messages: [user('hi')] }, options: { temperature: 0.5 }, differences: ['noTemperature'] },
+  { name: 'temperature on GPT-6', model: M.gpt6, context: { messages: [user('hi')] }, options: { temperature: 0.5 }, differences: ['noTemperature'] },
+  { name: 'temperature on gpt-oss is sent', model: M.gptOss, context: { messages: [user('hi')] }, options: { temperature: 0.5 } },
+  { name: 'temperature other than 1 with Claude thinking', model: M.sonnet45, context: { messages: [user('hi')] }, options: { temperature: 0.5, reasoning: 'low' }, differences: ['thinkingTemperature'] },
+  { name: 'forced tool choice with Claude thinking', model: M.opus46, context: { messages: [user('hi')], tools: TOOLS }, options: { toolChoice: 'any', reasoning: 'low' }, differences: ['thinkingToolChoice'] },
+  { name: 'named tool choice with Claude thinking', model: M.sonnet45, context: { messages: [user('hi')], tools: TOOLS }, options: { toolChoice: { type: 'tool', name: 'list_dir' }, reasoning: 'low', maxTokens: 20000 }, differences: ['thinkingToolChoice'] },
+  ...['minimal', 'low', 'high', 'xhigh', 'max'].map((level) => ({ name: `adaptive thinking ${level} with block binding (Opus 4.8)`, model: M.opus48, context: { messages: [user('think')] }, options: { reasoning: level } })),
+  ...[M.sonnet5, M.haiku55, M.fable5].map((m) => ({ name: `adaptive thinking max with block binding (${m.name})`, model: m, context: { systemPrompt: SYSTEM, messages: [user('think')] }, options: { reasoning: 'max' } })),
+  { name: 'block binding skipped on GovCloud', model: M.opus48, context: { messages: [user('think')] }, options: { reasoning: 'high', region: 'us-gov-west-1' } },
+  { name: 'thinking max on Opus 4.6 with its level map', model: M.opus46Max, context: { messages: [user('think')] }, options: { reasoning: 'max' } },
+  { name: 'thinking max on Opus 4.6 without a level map', model: M.opus46, context: { messages: [user('think')] }, options: { reasoning: 'max' }, differences: ['catalogueEffort'] },
+  { name: 'thinking max on a budget model uses the high budget', model: M.sonnet45, context: { messages: [user('think')] }, options: { reasoning: 'max', maxTokens: 30000 } },
+  ...['minimal', 'medium', 'xhigh', 'max'].map((level) => ({ name: `GPT-6 reasoning.effort ${level}`, model: M.gpt6, context: { messages: [user('think')] }, options: { reasoning: level } })),
+  ...['minimal', 'high', 'max'].map((level) => ({ name: `gpt-oss reasoning_effort ${level}`, model: M.gptOss, context: { messages: [user('think')] }, options: { reasoning: level } })),
+  { name: 'reasoning on a model without a reasoning field (Kimi K3)', model: M.kimi, context: { messages: [user('think')] }, options: { reasoning: 'high' } },
+  { name: 'Claude error-result images follow the tool results', model: M.sonnet45, context: { messages: [user('shoot'), assistantOf(M.sonnet45, [{ type: 'toolCall', id: 't1', name: 'read_file', arguments: {} }, { type: 'toolCall', id: 't2', name: 'read_file', arguments: {} }], 'toolUse'), toolResult('t1', [{ type: 'text', text: 'failed' }, image(), image('image/jpeg')], true), toolResult('t2', [image()])], tools: TOOLS } },
+  { name: 'error-result images stay in place for other models', model: M.nova, context: { messages: [user('shoot'), assistantOf(M.nova, [{ type: 'toolCall', id: 't1', name: 'read_file', arguments: {} }], 'toolUse'), toolResult('t1', [{ type: 'text', text: 'failed' }, image()], true)], tools: TOOLS } },
+  { name: 'empty keys removed from tool arguments', model: M.sonnet45, context: { messages: [user('go'), assistantOf(M.sonnet45, [{ type: 'toolCall', id: 't', name: 'read_file', arguments: { '': 1, path: { '': [], deep: [{ '': 2, x: 3 }] } } }], 'toolUse'), toolResult('t', '  ')], tools: TOOLS } },
+  { name: 'blank text blocks dropped, <empty> when nothing is left', model: M.nova, context: { messages: [user([{ type: 'text', text: ' ' }]), assistantOf(M.nova, [{ type: 'text', text: 'ok' }]), user([{ type: 'text', text: '\n' }, { type: 'text', text: 'x' }])] } },
+  { name: 'unknown roles and block types are skipped', model: M.sonnet45, context: { messages: [user([{ type: 'text', text: 'a' }, { type: 'audio', data: 'x' }]), { role: 'bashExecution', command: 'ls', timestamp: 1 }, assistantOf(M.sonnet45, [{ type: 'text', text: 'b' }, { type: 'citation', id: 'c' }]), user('c')] } },
+  { name: 'strict tools on a model with strict mode', model: { ...M.sonnet45, compat: { supportsStrictMode: true } }, context: { messages: [user('hi')], tools: STRICT_TOOLS } },
+  { name: 'strict tools on a model without strict mode', model: { ...M.nova, compat: { supportsStrictMode: false } }, context: { messages: [user('hi')], tools: STRICT_TOOLS.filter((t) => t.constrainedSampling?.strict !== 'require') } },
+  {
+    name: 'transcript: system messages mid-history, sections and tool changes',
+    model: M.sonnet45,
+    context: {
+      messages: [
+        { role: 'system', content: SYSTEM, sections: { rules: 'Be terse.', env: 'cwd=/tmp' }, toolsAdded: TOOLS, timestamp: 0 },
+        user('first'),
+        assistantOf(M.sonnet45, [{ type: 'text', text: 'ok' }]),
+        { role: 'system', content: [{ type: 'text', text: 'Later note.' }], sections: { env: 'cwd=/home', rules: null }, toolsRemoved: [{ name: 'read_file' }], toolsAdded: [{ name: 'grep', description: 'Search', parameters: { type: 'object', properties: { q: { type: 'string' } } } }], timestamp: 5 },
+        user('second'),
+      ],
+    },
+    options: { toolChoice: 'auto' },
+  },
   ...['minimal', 'low', 'medium', 'high', 'xhigh'].map((level) => ({ name: `budget thinking ${level} (Sonnet 4.5)`, model: M.sonnet45, context: { messages: [user('think')] }, options: { reasoning: level, maxTokens: 32000 } })),
   ...['minimal', 'low', 'medium', 'high', 'xhigh'].map((level) => ({ name: `adaptive thinking ${level} (Opus 4.6)`, model: M.opus46, context: { messages: [user('think')] }, options: { reasoning: level } })),
   { name: 'adaptive thinking xhigh (Opus 4.7)', model: M.opus47, context: { messages: [user('think')] }, options: { reasoning: 'xhigh' } },
@@ -297,8 +392,9 @@ const CASES = [
   { name: 'whitespace-only system prompt is sent', model: M.sonnet45, context: { systemPrompt: '  ', messages: [user('hi')] } },
   { name: 'empty reasoning and cacheRetention strings are unset', model: M.sonnet45, context: { messages: [user('hi')] }, options: { reasoning: '', cacheRetention: '' } },
   { name: 'null budget falls back to the default; null interleaved means on', model: M.sonnet45, context: { messages: [user('hi')] }, options: { reasoning: 'medium', thinkingBudgets: { medium: null }, interleavedThinking: null } },
-  { name: 'unknown reasoning level on a budget model', model: M.sonnet45, context: { messages: [user('hi')] }, options: { reasoning: 'off' } },
-  { name: 'unknown reasoning level on an adaptive model', model: M.opus46, context: { messages: [user('hi')] }, options: { reasoning: 'off' } },
+  { name: 'reasoning off on a budget model', model: M.sonnet45, context: { messages: [user('hi')] }, options: { reasoning: 'off' }, differences: ['offMeansNoThinking'] },
+  { name: 'reasoning off on an adaptive model', model: M.opus46, context: { messages: [user('hi')] }, options: { reasoning: 'off' }, differences: ['offMeansNoThinking'] },
+  { name: 'reasoning off on Opus 4.8', model: M.opus48, context: { messages: [user('hi')] }, options: { reasoning: 'off' }, differences: ['offMeansNoThinking'] },
   { name: 'unknown toolChoice string and nameless tool choice', model: M.sonnet45, context: { messages: [user('hi')], tools: TOOLS }, options: { toolChoice: 'required' } },
   { name: 'model without a name', model: { ...M.sonnet45, name: '' }, context: { systemPrompt: SYSTEM, messages: [user('hi')] }, options: { reasoning: 'low' } },
   { name: 'application profile named nothing Claude', model: { ...M.appProfile, name: 'team profile' }, context: { systemPrompt: SYSTEM, messages: [user('hi')] }, options: { reasoning: 'low', temperature: 0.2 } },
@@ -365,6 +461,7 @@ after(() => new Promise((resolve) => server.close(resolve)))
 async function runPi(testCase, streamFn = streamBedrock) {
   captured = []
   const m = { ...testCase.model, baseUrl }
+  const context = toTranscript(testCase.context)
   let payloadSeen
   const options = {
     ...(testCase.options || {}),
@@ -374,7 +471,7 @@ async function runPi(testCase, streamFn = streamBedrock) {
     },
   }
   let errorMessage
-  for await (const event of streamFn(m, testCase.context, options)) {
+  for await (const event of streamFn(m, context, options)) {
     if (event.type === 'error') errorMessage = event.error.errorMessage
   }
   if (captured.length === 0) return { errorMessage, payloadSeen }
@@ -446,8 +543,8 @@ function runOurs(testCase) {
   return native.buildConverseRequest({ ...testCase.model, baseUrl }, testCase.context, options)
 }
 
-test('the matrix has at least 40 cases', () => {
-  assert.ok(CASES.length + ERROR_CASES.length >= 40, `${CASES.length + ERROR_CASES.length} cases`)
+test(`the matrix against ${piAiVersion} has at least 100 cases`, () => {
+  assert.ok(CASES.length + ERROR_CASES.length + SIMPLE_CASES.length >= 100, `${CASES.length + ERROR_CASES.length + SIMPLE_CASES.length} cases`)
 })
 
 
@@ -463,6 +560,10 @@ for (const testCase of CASES) {
       expected = DIFFERENCES[key].apply(expected)
     }
     assert.deepStrictEqual(ours.body, expected)
+    // Both context shapes build the same request.
+    if (toTranscript(testCase.context) !== testCase.context) {
+      assert.deepStrictEqual(runOurs({ ...testCase, context: toTranscript(testCase.context) }).body, ours.body)
+    }
 
     // What the addon itself puts on the wire is exactly what buildConverseRequest returns.
     const sent = await runAddon(testCase)
@@ -519,7 +620,15 @@ for (const testCase of ERROR_CASES) {
 
 // pi-ai's `streamSimple` entry point (streamSimpleBedrock) derives the options first.
 const SIMPLE_CASES = [
-  { name: 'no reasoning: maxTokens defaults to min(model.maxTokens, 32000)', model: M.sonnet45, context: { messages: [user('hi')] } },
+  { name: 'no reasoning: maxTokens defaults to model.maxTokens (no 32,000 cap)', model: M.sonnet45, context: { messages: [user('hi')] } },
+  { name: 'maxTokens fitted to a small context window', model: { ...M.nova, contextWindow: 40000 }, context: { systemPrompt: SYSTEM, messages: [user('hi')], tools: TOOLS } },
+  { name: 'maxTokens fitted after a long history (last usage)', model: { ...M.opus48, contextWindow: 200000, maxTokens: 190000 }, context: { messages: [user('q'), { ...assistantOf(M.opus48, [{ type: 'text', text: 'a' }]), usage: { ...usage, totalTokens: 150000 } }, user('more '.repeat(500))] } },
+  { name: 'toolChoice is forwarded', model: M.nova, context: { messages: [user('hi')], tools: TOOLS }, options: { toolChoice: 'any' } },
+  { name: 'max on a budget model', model: M.sonnet45, context: { messages: [user('think')] }, options: { reasoning: 'max' } },
+  { name: 'adaptive max (Opus 4.8)', model: M.opus48, context: { messages: [user('think')] }, options: { reasoning: 'max' } },
+  { name: 'thinking budget floor for a small maxTokens', model: { ...M.sonnet37, maxTokens: 1500 }, context: { messages: [user('think')] }, options: { reasoning: 'low' }, differences: ['thinkingBudgetFloor'] },
+  { name: 'reasoning off on a budget model', model: M.sonnet45, context: { messages: [user('hi')] }, options: { reasoning: 'off' }, differences: ['offMeansNoThinkingSimple'] },
+  { name: 'reasoning off on an adaptive model', model: M.opus48, context: { messages: [user('hi')] }, options: { reasoning: 'off' }, differences: ['offMeansNoThinking'] },
   { name: 'small model limit', model: { ...M.nova, maxTokens: 5000 }, context: { messages: [user('hi')] }, options: { temperature: 0.3 } },
   { name: 'explicit maxTokens kept', model: M.nova, context: { messages: [user('hi')] }, options: { maxTokens: 777 } },
   ...['minimal', 'low', 'medium', 'high', 'xhigh'].map((level) => ({ name: `budget Claude ${level}: maxTokens grows by the budget`, model: M.sonnet45, context: { messages: [user('think')] }, options: { reasoning: level } })),
@@ -527,7 +636,7 @@ const SIMPLE_CASES = [
   { name: 'budget override through the simple path', model: M.sonnet45, context: { messages: [user('think')] }, options: { reasoning: 'medium', thinkingBudgets: { medium: 3000, low: 5 } } },
   { name: 'adaptive Claude keeps maxTokens', model: M.opus46, context: { messages: [user('think')] }, options: { reasoning: 'high' } },
   { name: 'non-Claude reasoning', model: M.gptOss, context: { messages: [user('think')] }, options: { reasoning: 'low' } },
-  { name: 'non-base options are not passed on', model: M.sonnet45, context: { messages: [user('hi')], tools: TOOLS }, options: { toolChoice: 'any', requestMetadata: { a: 'b' }, interleavedThinking: false, thinkingDisplay: 'omitted', region: 'us-gov-west-1', reasoning: 'low', cacheRetention: 'long' } },
+  { name: 'non-base options are not passed on', model: M.sonnet45, context: { messages: [user('hi')], tools: TOOLS }, options: { toolChoice: 'any', requestMetadata: { a: 'b' }, interleavedThinking: false, thinkingDisplay: 'omitted', region: 'us-gov-west-1', reasoning: 'low', cacheRetention: 'long' }, differences: ['thinkingToolChoice'] },
 ]
 
 for (const testCase of SIMPLE_CASES) {
@@ -535,8 +644,11 @@ for (const testCase of SIMPLE_CASES) {
     const pi = await runPi(testCase, streamSimpleBedrock)
     assert.ok(pi.body, `pi-ai sent no request (${pi.errorMessage})`)
     const ours = native.buildSimpleConverseRequest({ ...testCase.model, baseUrl }, testCase.context, testCase.options || {})
-    assert.deepStrictEqual(ours.body, pi.body)
-    assert.equal(JSON.stringify(ours.body), pi.raw)
+    let expected = pi.body
+    for (const key of testCase.differences || []) expected = DIFFERENCES[key].apply(expected, testCase)
+    assert.deepStrictEqual(ours.body, expected)
+    if (testCase.differences) assert.notDeepStrictEqual(ours.body, pi.body)
+    else assert.equal(JSON.stringify(ours.body), pi.raw)
   })
 }
 
@@ -565,7 +677,7 @@ describe('on the emulator', { skip: typeof addon.startEmulator !== 'function' &&
       const piStream = (m, c, o) => streamBedrock({ ...m, baseUrl: emu.url }, c, o)
       const pi = await recorded(async () => {
         const options = { ...(testCase.options || {}), ...(testCase.piOnPayload && { onPayload: testCase.piOnPayload }) }
-        for await (const event of piStream(onEmulator.model, testCase.context, options)) void event
+        for await (const event of piStream(onEmulator.model, toTranscript(testCase.context), options)) void event
       })
       const ours = await recorded(async () => {
         for await (const event of addon.converseStream(onEmulator.model, testCase.context, testCase.options || {})) void event
@@ -611,4 +723,20 @@ test('fromPiPayload sends a replaced payload the way the SDK does', async () => 
   // and the addon's converseStream sends the replacement the same way
   const addonSent = await runAddon(testCase, { onPayload: replace })
   assert.equal(addonSent.raw, pi.raw)
+})
+
+test('an unknown thinking level is refused before sending; pi-ai sends thinking without a budget', async () => {
+  const testCase = { name: 'unknown level', model: M.sonnet45, context: { messages: [user('hi')] }, options: { reasoning: 'extreme' } }
+  const pi = await runPi(testCase)
+  assert.deepStrictEqual(pi.body.additionalModelRequestFields.thinking, { type: 'enabled', display: 'summarized' })
+  assert.throws(() => {
+    try {
+      runOurs(testCase)
+    } catch (error) {
+      throw decorateError(error)
+    }
+  }, (error) => error.code === 'InvalidArgument' && /options\.reasoning: unknown thinking level "extreme"/.test(error.message))
+  const sent = await runAddon(testCase)
+  assert.equal(sent.raw, undefined, 'the addon sent nothing')
+  assert.equal(sent.error?.code, 'InvalidArgument')
 })

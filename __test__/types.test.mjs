@@ -40,7 +40,7 @@ function compile(name, files, { withPiAi = true } = {}) {
     // A copy of what the types need, so nothing resolves from this repository's node_modules.
     fs.mkdirSync(path.join(linked, 'js'), { recursive: true })
     fs.copyFileSync(path.join(root, 'package.json'), path.join(linked, 'package.json'))
-    fs.copyFileSync(path.join(root, 'js', 'index.d.ts'), path.join(linked, 'js', 'index.d.ts'))
+    for (const file of ['index.d.ts', 'models.d.ts']) fs.copyFileSync(path.join(root, 'js', file), path.join(linked, 'js', file))
   }
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name, private: true, type: 'module' }))
   fs.writeFileSync(

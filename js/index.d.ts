@@ -397,6 +397,9 @@ export declare function buildConverseRequest(model: Model<Api>, context: Context
 /** Same, with options derived as by pi-ai's `streamSimple`. */
 export declare function buildSimpleConverseRequest(model: Model<Api>, context: Context, options?: BedrockSimpleStreamOptions | null): ConverseRequest
 
+export type { ModelDescription, ThinkingStyle, ModelThinkingLevel } from './models'
+export { describeModel } from './models'
+
 // ---------------------------------------------------------------------------------------
 // Credentials
 // ---------------------------------------------------------------------------------------

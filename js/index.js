@@ -40,6 +40,9 @@ Object.assign(api, require('./discovery.js').createDiscovery(api))
 const converse = require('./converse.js')
 for (const [name, value] of Object.entries(converse)) api[name] = value
 
+// Model facts from the core's table (js/models.js, also what host adapters import).
+Object.assign(api, require('./models.js'))
+
 const register = require('./register.js')
 for (const [name, value] of Object.entries(register)) api[name] = value
 

@@ -34,6 +34,8 @@ export const {
   // request building
   buildConverseRequest,
   buildSimpleConverseRequest,
+  // model facts (js/models.js)
+  describeModel,
   // emulator
   startEmulator,
   Emulator,

@@ -24,9 +24,13 @@ const SOURCE_ID = 'bedrock-native'
 // (buildBaseOptions: signal, retry settings, onPayload), plus this addon's own transport
 // options, which pi-ai does not have and so cannot drop. `region`, `profile` and
 // `bearerToken` are NOT passed on: pi-ai's simple path drops them too (region and
-// credentials then come from the environment, exactly as with pi-ai).
+// credentials then come from the environment, exactly as with pi-ai). pi-ai 1.6 passes
+// `apiKey` (a bearer token unless it is an auth marker), `env` and `headers` on.
 const SIMPLE_TRANSPORT_OPTIONS = [
   'signal',
+  'apiKey',
+  'env',
+  'headers',
   'maxRetries',
   'maxRetryDelayMs',
   'connectTimeoutMs',

@@ -74,7 +74,15 @@ function toPiPayload(request) {
     // pi-ai's object literals carry these members even when undefined.
     const tools = (body.toolConfig.tools || []).map((t) =>
       t.toolSpec
-        ? { ...t, toolSpec: { name: t.toolSpec.name, description: t.toolSpec.description, inputSchema: t.toolSpec.inputSchema } }
+        ? {
+            ...t,
+            toolSpec: {
+              name: t.toolSpec.name,
+              description: t.toolSpec.description,
+              inputSchema: t.toolSpec.inputSchema,
+              ...(t.toolSpec.strict !== undefined && { strict: t.toolSpec.strict }),
+            },
+          }
         : t,
     )
     payload.toolConfig = { ...body.toolConfig, tools, toolChoice: body.toolConfig.toolChoice }

@@ -14,8 +14,9 @@
 use napi::bindgen_prelude::{Function, JsObjectValue, Object, Unknown};
 use napi::{Env, ValueType};
 use napi_derive::napi;
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
+use bedrock_core::model_family;
 use bedrock_core::request::{
   build_converse_request, parse_js_json, simple_stream_options, ConverseRequest, Context, Model, StreamOptions,
 };
@@ -64,7 +65,7 @@ fn take_pending_exception_message(env: &Env) -> Option<String> {
   Some(message.lines().next().unwrap_or_default().to_string())
 }
 
-/// Builds the ConverseStream request pi-ai 0.73.x would send for these arguments.
+/// Builds the ConverseStream request pi-ai 1.6 would send for these arguments.
 /// Returns `{ modelId, body, region? }`: `modelId` goes in the URL path
 /// (`/model/{encodeURIComponent(modelId)}/converse-stream`), `body` is the JSON body, and
 /// `region` is set when the model id is an ARN (which must be called in its own region).
@@ -103,7 +104,7 @@ pub fn build_simple_converse_request_js(
   options: Option<Unknown>,
 ) -> napi::Result<Value> {
   let (model, context, options) = parse_args(&env, model, context, options)?;
-  let options = simple_stream_options(&model, &options, &|_: &str| None);
+  let options = simple_stream_options(&model, &context, &options, &|_: &str| None).map_err(to_napi)?;
   let request = build_converse_request(&model, &context, &options).map_err(to_napi)?;
   Ok(request_to_js(request))
 }
@@ -135,4 +136,42 @@ fn request_to_js(request: ConverseRequest) -> Value {
     out.insert("region".into(), Value::String(region));
   }
   Value::Object(out)
+}
+
+/// `describeModel(modelId, name?, baseModelId?)`: what the core's model table and family
+/// rules say about a model, for host adapters (thinking profiles, limits, cost). Unknown
+/// ids get the rules' answer with `known: false` and no limits or cost.
+#[napi(
+  catch_unwind,
+  js_name = "describeModel",
+  ts_args_type = "modelId: string, name?: string | undefined | null, baseModelId?: string | undefined | null",
+  ts_return_type = "import('./js/models').ModelDescription"
+)]
+pub fn describe_model_js(model_id: String, name: Option<String>, base_model_id: Option<String>) -> napi::Result<Value> {
+  if model_id.trim().is_empty() {
+    return Err(invalid_argument("modelId: expected a non-empty string"));
+  }
+  let d = model_family::describe(&model_id, name.as_deref(), base_model_id.as_deref());
+  let cost = |c: model_family::Cost| json!({ "input": c.input, "output": c.output, "cacheRead": c.cache_read, "cacheWrite": c.cache_write });
+  let mut cost_json = d.cost.map(cost);
+  if let (Some(Value::Object(obj)), Some(tier)) = (cost_json.as_mut(), d.cost_tier) {
+    let mut t = cost(tier.rates);
+    t["inputTokensAbove"] = json!(tier.input_tokens_above);
+    obj.insert("tiers".into(), json!([t]));
+  }
+  Ok(json!({
+    "id": d.id,
+    "known": d.catalogue_id.is_some(),
+    "catalogueId": d.catalogue_id,
+    "reasoning": d.reasoning,
+    "input": d.input,
+    "contextWindow": d.context_window,
+    "maxTokens": d.max_tokens,
+    "cost": cost_json,
+    "thinking": d.thinking.as_str(),
+    "thinkingLevels": d.thinking_levels,
+    "cachePoints": d.cache_points,
+    "strictTools": d.strict_tools,
+    "temperature": !d.rejects_temperature,
+  }))
 }

@@ -31,6 +31,23 @@ use crate::region::{active_profile, resolve_region, EnvLookup, ProcessEnv, Regio
 
 pub const BEARER_ENV: &str = "AWS_BEARER_TOKEN_BEDROCK";
 
+/// pi-ai 1.6 sends `options.apiKey` as a Bedrock bearer token. OpenClaw puts an auth
+/// *marker* in that field for SDK-chain auth, which is never a token: `aws-sdk`, an
+/// environment variable's name (`AWS_PROFILE`, `AWS_BEARER_TOKEN_BEDROCK`, ...: upper-case
+/// letters, digits and `_`), or a `<placeholder>`. Returns the token to send, if any.
+/// Host adapters follow the same rule by passing the key on and letting this decide.
+pub fn api_key_bearer_token(api_key: &str) -> Option<&str> {
+    let key = api_key.trim();
+    let env_var_name = key.starts_with(|c: char| c.is_ascii_uppercase())
+        && key.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    let placeholder = key.starts_with('<') && key.ends_with('>');
+    if key.is_empty() || key.eq_ignore_ascii_case("aws-sdk") || env_var_name || placeholder {
+        None
+    } else {
+        Some(key)
+    }
+}
+
 /// Result of the env-marker check: the marker's *name* and OpenClaw's source label.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthMarker {
@@ -545,6 +562,15 @@ mod tests {
 
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn api_keys_are_tokens_and_auth_markers_are_not() {
+        assert_eq!(api_key_bearer_token("ABSKQmVkcm9ja0FQSUtleS1hYmM="), Some("ABSKQmVkcm9ja0FQSUtleS1hYmM="));
+        assert_eq!(api_key_bearer_token("bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t"), Some("bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t"));
+        for marker in ["aws-sdk", "AWS-SDK", "AWS_PROFILE", "AWS_BEARER_TOKEN_BEDROCK", "AWS_ACCESS_KEY_ID", "<authenticated>", "", "  "] {
+            assert_eq!(api_key_bearer_token(marker), None, "{marker:?}");
+        }
     }
 
     #[test]

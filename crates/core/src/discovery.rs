@@ -20,7 +20,7 @@ use crate::auth::Auth;
 use crate::config::{BedrockSettings, DEFAULT_CONTEXT_WINDOW, DEFAULT_MAX_TOKENS, DEFAULT_REFRESH_INTERVAL_SECS};
 use crate::credentials::{credential_identity, detect_auth_marker, key_identity, probe_credentials, resolve_auth, AuthOptions, ProbeOptions};
 use crate::error::{Error, ErrorCode, Result};
-use crate::known_models::{self, Cost};
+use crate::model_family::{self, Cost};
 use crate::region::{resolve_region, EndpointConfig, Endpoints, EnvLookup};
 
 pub const API: &str = "bedrock-converse-stream";
@@ -151,7 +151,7 @@ pub fn normalize_provider_filter<S: AsRef<str>>(filter: &[S]) -> Vec<String> {
 
 /// `anthropic` in `anthropic.claude-…` / `us.anthropic.claude-…`.
 fn vendor_prefix(model_id: &str) -> String {
-    let id = known_models::strip_geo_prefix(model_id.trim());
+    let id = model_family::strip_geo_prefix(model_id.trim());
     id.split('.').next().unwrap_or("").to_lowercase()
 }
 
@@ -190,13 +190,23 @@ fn map_input(modalities: &[String]) -> Vec<String> {
     out
 }
 
+/// Input modalities: the catalogue's for a known model (ListFoundationModels lists some
+/// vision models as text-only), else what Bedrock lists, else text.
+fn input_of(known: Option<&model_family::ModelSpec>, listed: &[String]) -> Vec<String> {
+    match known {
+        Some(k) if k.image_input => vec!["text".into(), "image".into()],
+        Some(_) => vec!["text".into()],
+        None => map_input(listed),
+    }
+}
+
 fn foundation_model_to_definition(fm: &FoundationModelInfo, defaults: Defaults) -> DiscoveredModel {
     let id = fm.model_id.trim().to_string();
     let name = fm.model_name.as_deref().map(str::trim).filter(|n| !n.is_empty()).unwrap_or(&id).to_string();
-    let known = known_models::lookup(&id);
+    let known = model_family::lookup(&id);
     DiscoveredModel {
-        reasoning: known_models::infers_reasoning(&id, &name),
-        input: map_input(&fm.input_modalities),
+        reasoning: model_family::infers_reasoning(&id, &name),
+        input: input_of(known, &fm.input_modalities),
         cost: known.map(|k| k.cost.into()).unwrap_or_default(),
         context_window: known.map(|k| k.context_window as u64).unwrap_or(defaults.context_window),
         max_tokens: known.map(|k| k.max_tokens as u64).unwrap_or(defaults.max_tokens),
@@ -218,7 +228,7 @@ pub fn profile_base_model_id(profile: &InferenceProfileInfo) -> Option<String> {
     let system_defined = profile.profile_type.as_deref().map(|t| t.eq_ignore_ascii_case("SYSTEM_DEFINED")).unwrap_or(false);
     if system_defined {
         let id = profile.inference_profile_id.trim();
-        let stripped = known_models::strip_geo_prefix(id);
+        let stripped = model_family::strip_geo_prefix(id);
         if stripped.len() != id.len() {
             return Some(stripped.to_string());
         }
@@ -294,13 +304,13 @@ pub fn build_model_list(
         let name = profile.inference_profile_name.as_deref().map(str::trim).filter(|n| !n.is_empty()).unwrap_or(id).to_string();
         let base = base_lower.as_ref().and_then(|b| kept.get(b)).map(|&i| out[i].clone());
         let lookup_id = base_id.as_deref().unwrap_or(id);
-        let known = known_models::lookup(lookup_id);
+        let known = model_family::lookup(lookup_id);
         let model = match base {
             Some(b) => DiscoveredModel { id: id.to_string(), name, ..b },
             None => DiscoveredModel {
                 id: id.to_string(),
-                reasoning: known_models::infers_reasoning(lookup_id, &name),
-                input: vec!["text".into()],
+                reasoning: model_family::infers_reasoning(lookup_id, &name),
+                input: input_of(known, &[]),
                 cost: known.map(|k| k.cost.into()).unwrap_or_default(),
                 context_window: known.map(|k| k.context_window as u64).unwrap_or(defaults.context_window),
                 max_tokens: known.map(|k| k.max_tokens as u64).unwrap_or(defaults.max_tokens),

@@ -4,7 +4,7 @@
 //! - [`credentials`]: env-marker detection, deep credential probe, auth for requests.
 //! - [`region`]: region and endpoint resolution.
 //! - [`discovery`]: cached model discovery (ListFoundationModels + ListInferenceProfiles).
-//! - [`known_models`]: built-in table of model limits and capabilities.
+//! - [`model_family`]: the model catalogue (limits, capabilities, cost) and family rules.
 //! - [`eventstream`]: `application/vnd.amazon.eventstream` frame decoder.
 //! - [`request`]: pi-ai `Context` -> Converse request body.
 //! - [`stream`]: ConverseStream transport, retries, timeouts, pi-ai event mapping.
@@ -16,8 +16,8 @@ pub mod credentials;
 pub mod discovery;
 pub mod error;
 pub mod eventstream;
-pub mod known_models;
 pub mod log;
+pub mod model_family;
 pub mod region;
 pub mod request;
 pub mod stream;

@@ -26,7 +26,8 @@ use crate::error::Error;
 use crate::region::{resolve_region, validate_region, EndpointConfig, Endpoints, ProcessEnv, RegionSource};
 use crate::discovery::{application_profile_base_model, ProfileLookupOptions};
 use crate::request::{
-    arn_region, build_converse_request, build_converse_request_with, is_application_profile_arn, Context, Model,
+    arn_region, build_converse_request, build_converse_request_with, has_preferred_strict_tools, is_application_profile_arn,
+    Context, Model,
     RawProcessEnv, StreamOptions,
 };
 
@@ -150,6 +151,12 @@ pub struct StreamSettings {
     /// Yield Bedrock's own events ([`Op::Raw`]) instead of pi-ai events.
     pub raw: bool,
     pub proxy: ProxySetting,
+    /// pi-ai 1.6 `options.headers`: extra headers on every attempt, signed with it.
+    pub extra_headers: Vec<(http::HeaderName, http::HeaderValue)>,
+    /// The body without `strict: "prefer"` tools, sent once if Bedrock rejects the first
+    /// for Claude's strict-tool limits (pi-ai 1.6's retry; Bedrock checks the tool schemas
+    /// before streaming, so nothing was shown yet).
+    pub strict_fallback_body: Option<Bytes>,
 }
 
 /// Which HTTP proxy to use for Bedrock.
@@ -176,8 +183,42 @@ impl StreamSettings {
             max_retry_delay: DEFAULT_MAX_RETRY_DELAY,
             raw: false,
             proxy: ProxySetting::FromEnv,
+            extra_headers: Vec::new(),
+            strict_fallback_body: None,
         }
     }
+}
+
+/// pi-ai 1.6 `options.headers` (`{ name: value }`) as request headers. Like pi-ai, headers
+/// that take part in signing or auth (`host`, `authorization`, `x-amz-*`) are skipped, and
+/// so is `content-length` (the body's own); a name or value HTTP cannot carry is an
+/// InvalidArgument naming it. Values are never echoed (they may be secrets).
+pub fn extra_headers(headers: Option<&serde_json::Value>) -> Result<Vec<(http::HeaderName, http::HeaderValue)>, Error> {
+    let Some(headers) = headers.filter(|h| !h.is_null()) else { return Ok(Vec::new()) };
+    let Some(map) = headers.as_object() else {
+        return Err(Error::invalid_argument("options.headers: expected an object of header names to string values"));
+    };
+    let mut out = Vec::with_capacity(map.len());
+    for (name, value) in map {
+        let lower = name.to_ascii_lowercase();
+        if lower == "host" || lower == "authorization" || lower == "content-length" || lower.starts_with("x-amz-") {
+            continue;
+        }
+        let Some(value) = value.as_str() else {
+            if value.is_null() {
+                continue;
+            }
+            return Err(Error::invalid_argument(format!("options.headers.{name}: expected a string")));
+        };
+        let header = http::HeaderName::from_bytes(lower.as_bytes())
+            .map_err(|_| Error::invalid_argument(format!("options.headers: {name:?} is not a valid header name")))?;
+        let value = http::HeaderValue::from_str(value)
+            .map_err(|_| Error::invalid_argument(format!("options.headers.{name}: value has characters not allowed in a header")))?;
+        let mut value = value;
+        value.set_sensitive(true);
+        out.push((header, value));
+    }
+    Ok(out)
 }
 
 /// The standard runtime endpoint of a region.
@@ -262,6 +303,7 @@ pub async fn prepare(
     control: &StreamControl,
     prepared: Option<PreparedBody>,
 ) -> Result<(ConverseStreamRequest, StreamSettings), Error> {
+    let mut strict_fallback = None;
     let prepared = match prepared {
         Some(p) => p,
         None => {
@@ -289,24 +331,55 @@ pub async fn prepare(
             } else {
                 build_converse_request(model, context, options)?
             };
+            if has_preferred_strict_tools(context, &built.body) {
+                let relaxed = StreamOptions { disable_preferred_strict_tools: true, ..options.clone() };
+                let fallback = if is_application_profile_arn(&model.id) {
+                    None // rare; the base model lookup is not repeated for it
+                } else {
+                    build_converse_request(model, context, &relaxed).ok()
+                };
+                strict_fallback = fallback.and_then(|r| serde_json::to_vec(&r.body).ok()).map(Bytes::from);
+            }
             PreparedBody { model_id: built.model_id, body: built.body, region: built.arn_region }
         }
     };
+    // pi-ai 1.6: `options.env` overrides the process environment; `apiKey` is a bearer
+    // token unless it is an auth marker.
+    let env = options.env.as_ref().map(|overrides| {
+        let mut env = crate::region::process_env_map();
+        for (name, value) in overrides {
+            if let Some(value) = value.as_str().filter(|v| !v.is_empty()) {
+                env.insert(name.clone(), value.to_string());
+            }
+        }
+        env
+    });
+    let region_env: &dyn crate::region::EnvLookup = match &env {
+        Some(map) => map,
+        None => &ProcessEnv,
+    };
     let region = match prepared.region {
         Some(r) => validate_region(&r, RegionSource::Arn).map(|_| r)?,
-        None => resolve_region(options.region.as_deref(), model.base_url.as_deref(), options.profile.as_deref(), &ProcessEnv)?.0,
+        None => resolve_region(options.region.as_deref(), model.base_url.as_deref(), options.profile.as_deref(), region_env)?.0,
     };
-    let endpoint = Endpoints::resolve_with(&region, model.base_url.as_deref(), control.endpoint.as_deref(), &EndpointConfig::from_env(&ProcessEnv))?.runtime;
-    let auth = resolve_auth(&AuthOptions {
-        bearer_token: options.bearer_token.clone(),
-        profile: options.profile.clone(),
-        region: Some(region.clone()),
-        env: None,
-    })
-    .await?;
+    let endpoint = Endpoints::resolve_with(
+        &region,
+        model.base_url.as_deref(),
+        control.endpoint.as_deref(),
+        &EndpointConfig::from_env(region_env),
+    )?
+    .runtime;
+    let bearer_token = options
+        .bearer_token
+        .clone()
+        .or_else(|| options.api_key.as_deref().and_then(crate::credentials::api_key_bearer_token).map(str::to_string));
+    let auth = resolve_auth(&AuthOptions { bearer_token, profile: options.profile.clone(), region: Some(region.clone()), env })
+        .await?;
     let body = serde_json::to_vec(&prepared.body)
         .map_err(|e| Error::invalid_argument(format!("request body cannot be serialised: {e}")))?;
     let mut settings = StreamSettings::new(endpoint, region, auth);
+    settings.extra_headers = extra_headers(options.headers.as_ref())?;
+    settings.strict_fallback_body = strict_fallback;
     control.apply(&mut settings);
     Ok((ConverseStreamRequest { model_id: prepared.model_id, body: Bytes::from(body), cost: model_cost(model) }, settings))
 }

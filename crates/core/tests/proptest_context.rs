@@ -155,9 +155,13 @@ proptest! {
                 Ok(request) => prop_assert!(request.body.is_object()),
                 Err(e) => expect_invalid_argument(&e)?,
             }
-            let simple = simple_stream_options(&model, &options, &|_: &str| None);
-            if let Err(e) = build_converse_request_with(&model, &context, &simple, &|_: &str| None, &no_env) {
-                expect_invalid_argument(&e)?;
+            match simple_stream_options(&model, &context, &options, &|_: &str| None) {
+                Ok(simple) => {
+                    if let Err(e) = build_converse_request_with(&model, &context, &simple, &|_: &str| None, &no_env) {
+                        expect_invalid_argument(&e)?;
+                    }
+                }
+                Err(e) => expect_invalid_argument(&e)?,
             }
         }
     }

@@ -52,14 +52,14 @@ fn tool_result(id: &str, text: &str, is_error: bool) -> Value {
 }
 
 #[test]
-fn plain_text_on_a_caching_model_has_cache_points_and_empty_inference_config() {
+fn plain_text_on_a_caching_model_has_cache_points_and_the_models_max_tokens() {
     let body = build(&model(SONNET_45), &ctx(json!({"systemPrompt": "Be brief.", "messages": [user("hi")]})), &opts(json!({})));
     assert_eq!(
         body,
         json!({
             "messages": [{"role": "user", "content": [{"text": "hi"}, {"cachePoint": {"type": "default"}}]}],
             "system": [{"text": "Be brief."}, {"cachePoint": {"type": "default"}}],
-            "inferenceConfig": {}
+            "inferenceConfig": {"maxTokens": 64000}
         })
     );
     // SDK member order: messages, system, inferenceConfig, ...
@@ -123,13 +123,54 @@ fn max_tokens_and_temperature_only_when_given_and_temperature_omitted_for_opus_4
     assert_eq!(body["inferenceConfig"], json!({"maxTokens": 1000}));
     // Opus 4 (dated id) still takes temperature.
     let body = build(&model("anthropic.claude-opus-4-20250514-v1:0"), &c, &opts(json!({"temperature": 0})));
-    assert_eq!(body["inferenceConfig"], json!({"temperature": 0}));
+    assert_eq!(body["inferenceConfig"], json!({"maxTokens": 64000, "temperature": 0}), "Claude gets model.maxTokens");
+    // Non-Claude models get no default maxTokens; GPT-5.x/6 no temperature.
+    assert_eq!(build(&model(NOVA), &c, &opts(json!({"temperature": 0.2})))["inferenceConfig"], json!({"temperature": 0.2}));
+    assert_eq!(build(&model("openai.gpt-5.5"), &c, &opts(json!({"temperature": 0.2})))["inferenceConfig"], json!({}));
+    assert_eq!(build(&model("openai.gpt-oss-20b-1:0"), &c, &opts(json!({"temperature": 0.2})))["inferenceConfig"], json!({"temperature": 0.2}));
+    // Claude with thinking takes only temperature 1; a forced tool choice becomes auto.
+    let tools = json!([{"name": "t", "parameters": {"type": "object"}}]);
+    let c = ctx(json!({"messages": [user("hi")], "tools": tools}));
+    let body = build(&model(SONNET_45), &c, &opts(json!({"temperature": 0.7, "reasoning": "low", "toolChoice": "any", "maxTokens": 9000})));
+    assert_eq!(body["inferenceConfig"], json!({"maxTokens": 9000}));
+    assert_eq!(body["toolConfig"]["toolChoice"], json!({"auto": {}}));
+    let body = build(&model(SONNET_45), &c, &opts(json!({"temperature": 1, "reasoning": "low", "toolChoice": {"type": "tool", "name": "t"}, "maxTokens": 9000})));
+    assert_eq!(body["inferenceConfig"], json!({"maxTokens": 9000, "temperature": 1}));
+    assert_eq!(body["toolConfig"]["toolChoice"], json!({"auto": {}}));
+    let body = build(&model(SONNET_45), &c, &opts(json!({"temperature": 0.7, "toolChoice": "any", "maxTokens": 9000})));
+    assert_eq!(body["inferenceConfig"], json!({"maxTokens": 9000, "temperature": 0.7}));
+    assert_eq!(body["toolConfig"]["toolChoice"], json!({"any": {}}));
+}
+
+#[test]
+fn off_means_no_thinking_and_an_unknown_level_is_refused() {
+    let c = ctx(json!({"messages": [user("hi")]}));
+    for id in [SONNET_45, OPUS_46, OPUS_47, "openai.gpt-6-sol"] {
+        let body = build(&model(id), &c, &opts(json!({"reasoning": "off"})));
+        assert!(body.get("additionalModelRequestFields").is_none(), "{id}");
+    }
+    let err = build_converse_request_with(&model(SONNET_45), &c, &opts(json!({"reasoning": "extreme"})), &|_: &str| None, &no_env)
+        .unwrap_err();
+    assert_eq!(err.code, crate::ErrorCode::InvalidArgument);
+    assert!(err.message.contains("options.reasoning") && err.message.contains("max"), "{}", err.message);
+}
+
+#[test]
+fn openai_models_get_their_reasoning_field() {
+    let c = ctx(json!({"messages": [user("hi")]}));
+    let fields = |id: &str, level: &str| build(&model(id), &c, &opts(json!({"reasoning": level})))["additionalModelRequestFields"].clone();
+    assert_eq!(fields("openai.gpt-oss-120b-1:0", "minimal"), json!({"reasoning_effort": "low"}));
+    assert_eq!(fields("openai.gpt-oss-120b-1:0", "max"), json!({"reasoning_effort": "high"}));
+    assert_eq!(fields("global.openai.gpt-6-sol", "minimal"), json!({"reasoning": {"effort": "low"}}));
+    assert_eq!(fields("global.openai.gpt-6-sol", "xhigh"), json!({"reasoning": {"effort": "xhigh"}}));
+    assert_eq!(fields("global.openai.gpt-6-sol", "max"), json!({"reasoning": {"effort": "max"}}));
+    assert!(fields("deepseek.v3.2", "high").is_null());
 }
 
 #[test]
 fn budget_thinking_levels_and_overrides() {
     let c = ctx(json!({"messages": [user("hi")]}));
-    for (level, budget) in [("minimal", 1024), ("low", 2048), ("medium", 8192), ("high", 16384), ("xhigh", 16384)] {
+    for (level, budget) in [("minimal", 1024), ("low", 2048), ("medium", 8192), ("high", 16384), ("xhigh", 16384), ("max", 16384)] {
         let body = build(&model(SONNET_45), &c, &opts(json!({"reasoning": level})));
         assert_eq!(
             body["additionalModelRequestFields"],
@@ -156,7 +197,7 @@ fn adaptive_thinking_with_effort_for_opus_and_sonnet_46_and_later() {
         (OPUS_46, "medium", "medium"),
         (OPUS_46, "high", "high"),
         (OPUS_46, "xhigh", "high"),
-        (OPUS_47, "xhigh", "xhigh"),
+        (OPUS_46, "max", "max"),
         ("us.anthropic.claude-sonnet-4-6", "medium", "medium"),
     ] {
         let body = build(&model(id), &c, &opts(json!({"reasoning": level})));
@@ -170,6 +211,28 @@ fn adaptive_thinking_with_effort_for_opus_and_sonnet_46_and_later() {
     m.thinking_level_map = Some(json!({"medium": "max"}).as_object().unwrap().clone());
     let body = build(&m, &c, &opts(json!({"reasoning": "medium"})));
     assert_eq!(body["additionalModelRequestFields"]["output_config"]["effort"], "max");
+    // A model object's own map wins over the catalogue's: no `max` in it means high.
+    let body = build(&m, &c, &opts(json!({"reasoning": "max"})));
+    assert_eq!(body["additionalModelRequestFields"]["output_config"]["effort"], "high");
+}
+
+#[test]
+fn opus_47_and_claude_5_bind_thinking_blocks_outside_gov_cloud() {
+    let c = ctx(json!({"messages": [user("hi")]}));
+    for (id, level, effort) in [(OPUS_47, "xhigh", "xhigh"), ("global.anthropic.claude-opus-4-8", "max", "max"),
+        ("anthropic.claude-sonnet-5", "low", "low"), ("us.anthropic.claude-haiku-5-5", "high", "high"), ("anthropic.claude-fable-5", "xhigh", "xhigh")] {
+        let body = build(&model(id), &c, &opts(json!({"reasoning": level})));
+        assert_eq!(
+            body["additionalModelRequestFields"],
+            json!({"thinking": {"type": "adaptive", "display": "summarized", "block_binding": {"prefix_mismatch_behavior": "drop_block"}},
+                   "output_config": {"effort": effort}, "anthropic_beta": ["thinking-binding-controls-2026-08-01"]}),
+            "{id} {level}"
+        );
+        assert_eq!(body["system"], Value::Null);
+        assert!(body["messages"][0]["content"][1].get("cachePoint").is_some(), "{id} has cache points");
+    }
+    let body = build(&model(OPUS_47), &c, &opts(json!({"reasoning": "high", "region": "us-gov-west-1"})));
+    assert_eq!(body["additionalModelRequestFields"], json!({"thinking": {"type": "adaptive"}, "output_config": {"effort": "high"}}));
 }
 
 #[test]
@@ -331,7 +394,7 @@ fn errored_and_aborted_assistant_turns_are_dropped() {
 }
 
 #[test]
-fn cross_model_history_turns_thinking_into_text_and_normalises_tool_ids() {
+fn cross_model_history_drops_thinking_and_normalises_tool_ids() {
     let foreign = json!({"role": "assistant", "api": "openai-responses", "provider": "openai", "model": "gpt-5",
         "stopReason": "toolUse", "content": [
             {"type": "thinking", "thinking": "let me think", "thinkingSignature": "{\"id\":\"rs_1\"}"},
@@ -340,10 +403,10 @@ fn cross_model_history_turns_thinking_into_text_and_normalises_tool_ids() {
             {"type": "toolCall", "id": "call_1|fc_ÿ😀.x", "name": "read", "arguments": {}}]});
     let c = ctx(json!({"messages": [user("q"), foreign, tool_result("call_1|fc_ÿ😀.x", "r", false)]}));
     let body = build(&model(SONNET_45), &c, &opts(json!({"cacheRetention": "none"})));
+    // pi-ai 1.6: another model's thinking is dropped, not turned into text.
     assert_eq!(
         body["messages"][1]["content"],
-        json!([{"text": "let me think"}, {"text": "calling"},
-               {"toolUse": {"toolUseId": "call_1_fc_____x", "name": "read", "input": {}}}])
+        json!([{"text": "calling"}, {"toolUse": {"toolUseId": "call_1_fc_____x", "name": "read", "input": {}}}])
     );
     assert_eq!(body["messages"][2]["content"][0]["toolResult"]["toolUseId"], "call_1_fc_____x");
 }
@@ -388,23 +451,80 @@ fn redacted_reasoning_is_replayed_as_redacted_content_for_the_same_model() {
         body["messages"][1]["content"],
         json!([{"reasoningContent": {"redactedContent": "EmwKAhgBEgy3"}}, {"text": "ok"}])
     );
+    // Without a decodable payload the block is dropped.
+    let c = ctx(json!({"messages": [user("q"), assistant(SONNET_45, json!([
+        {"type": "thinking", "thinking": "[Reasoning redacted]", "redacted": true},
+        {"type": "thinking", "thinking": "x", "thinkingSignature": "not base64 !", "redacted": true},
+        {"type": "text", "text": "ok"}]))]}));
+    assert_eq!(build(&model(SONNET_45), &c, &opts(json!({})))["messages"][1]["content"], json!([{"text": "ok"}]));
 }
 
 #[test]
-fn empty_assistant_messages_are_skipped_and_empty_user_text_is_kept() {
-    let c = ctx(json!({"messages": [user(""), assistant(SONNET_45, json!([])),
-        assistant(SONNET_45, json!([{"type": "text", "text": "  "}])), user("   ")]}));
+fn claude_error_result_images_follow_the_tool_results() {
+    let img = json!({"type": "image", "data": "AAAA", "mimeType": "image/png"});
+    let err = json!({"role": "toolResult", "toolCallId": "c1", "toolName": "shot", "isError": true,
+        "content": [{"type": "text", "text": "failed"}, img, img], "timestamp": 3});
+    let ok = json!({"role": "toolResult", "toolCallId": "c2", "toolName": "shot", "isError": false, "content": [img], "timestamp": 3});
+    let call = |id: &str| json!({"type": "toolCall", "id": id, "name": "shot", "arguments": {}});
+    let c = ctx(json!({"messages": [user("q"), assistant(SONNET_45, json!([call("c1"), call("c2")])), err, ok]}));
+    let image = json!({"image": {"format": "png", "source": {"bytes": "AAAA"}}});
     let body = build(&model(SONNET_45), &c, &opts(json!({"cacheRetention": "none"})));
-    assert_eq!(body["messages"], json!([{"role": "user", "content": [{"text": ""}, {"text": "   "}]}]));
+    assert_eq!(body["messages"][2]["content"], json!([
+        {"toolResult": {"toolUseId": "c1", "content": [{"text": "failed"}, {"text": "(image attached after the tool results)"}], "status": "error"}},
+        {"toolResult": {"toolUseId": "c2", "content": [image], "status": "success"}},
+        {"text": "Images from the error result of tool call c1 (shot):"}, image, image]));
+    // Other models keep them in place.
+    let c = ctx(json!({"messages": [user("q"), assistant(NOVA, json!([call("c1"), call("c2")])), err, ok]}));
+    let body = build(&model(NOVA), &c, &opts(json!({})));
+    assert_eq!(body["messages"][2]["content"][0]["toolResult"]["content"], json!([{"text": "failed"}, image, image]));
+}
+
+#[test]
+fn empty_keys_leave_tool_arguments_and_blank_tool_results_read_empty() {
+    let call = json!({"type": "toolCall", "id": "c1", "name": "t", "arguments": {"": 1, "a": {"": [], "b": [{"": 2, "c": 3}]}}});
+    let c = ctx(json!({"messages": [user("q"), assistant(NOVA, json!([call])), tool_result("c1", "  ", false)]}));
+    let body = build(&model(NOVA), &c, &opts(json!({})));
+    assert_eq!(body["messages"][1]["content"][0]["toolUse"]["input"], json!({"a": {"b": [{"c": 3}]}}));
+    assert_eq!(body["messages"][2]["content"][0]["toolResult"]["content"], json!([{"text": "<empty>"}]));
+}
+
+#[test]
+fn empty_assistant_messages_are_skipped_and_blank_user_text_reads_empty() {
+    let c = ctx(json!({"messages": [user(""), assistant(SONNET_45, json!([])),
+        assistant(SONNET_45, json!([{"type": "text", "text": "  "}])), user("   "),
+        {"role": "user", "content": [{"type": "text", "text": " "}, {"type": "text", "text": "x"}]},
+        {"role": "user", "content": []}]}));
+    let body = build(&model(SONNET_45), &c, &opts(json!({"cacheRetention": "none"})));
+    assert_eq!(body["messages"], json!([{"role": "user", "content": [{"text": "<empty>"}, {"text": "<empty>"}, {"text": "x"}, {"text": "<empty>"}]}]));
 }
 
 #[test]
 fn js_whitespace_rules_match_string_trim() {
     assert!(js_trim_is_empty("\u{FEFF}\u{3000}\t\u{2028}"));
     assert!(!js_trim_is_empty("\u{85}"));
-    let mut out = Vec::new();
-    match_candidates("Claude Opus 4.7", &mut out);
-    assert_eq!(out, ["claude opus 4.7", "claude-opus-4-7"]);
+    // Names are matched with pi-ai's dashing: "Claude Opus 4.7" is Opus 4.7.
+    assert!(ModelFamily::new("arn:aws:bedrock:us-east-1:1:application-inference-profile/p", Some("Claude Opus 4.7"), None).supports_block_binding());
+}
+
+#[test]
+fn transcript_contexts_replay_system_messages_into_prompt_and_tools() {
+    let tool = |name: &str| json!({"name": name, "description": name, "parameters": {"type": "object"}});
+    let c = ctx(json!({"messages": [
+        {"role": "system", "content": "Base", "sections": {"a": "A1", "b": "B"}, "toolsAdded": [tool("read"), tool("edit")], "timestamp": 0},
+        user("hi"),
+        {"role": "system", "content": [{"type": "text", "text": "More"}], "sections": {"a": "A2", "b": null},
+         "toolsRemoved": [{"name": "read"}], "toolsAdded": [tool("grep")], "timestamp": 5},
+        {"role": "custom", "content": "skipped"},
+        {"role": "user", "content": [{"type": "text", "text": "again"}, {"type": "audio", "data": "skipped"}]}]}));
+    assert_eq!(c.system_prompt.as_deref(), Some("Base\n\nMore\n\nA2"));
+    let names: Vec<_> = c.tools.as_ref().unwrap().iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["edit", "grep"]);
+    let body = build(&model(NOVA), &c, &opts(json!({})));
+    assert_eq!(body["messages"], json!([{"role": "user", "content": [{"text": "hi"}, {"text": "again"}]}]));
+    // The older shape builds the same request as its transcript.
+    let old = ctx(json!({"systemPrompt": "S", "tools": [tool("read")], "messages": [user("hi")]}));
+    let new = ctx(json!({"messages": [{"role": "system", "content": "S", "toolsAdded": [tool("read")], "timestamp": 0}, user("hi")]}));
+    assert_eq!(build(&model(SONNET_45), &old, &opts(json!({}))), build(&model(SONNET_45), &new, &opts(json!({}))));
 }
 
 #[test]
@@ -442,10 +562,12 @@ fn application_profile_arn_uses_resolved_base_model_and_carries_region() {
 
 #[test]
 fn bad_input_is_an_invalid_argument_naming_the_message() {
-    let err = Context::from_value(json!({"messages": [user("ok"), {"role": "user", "content": [{"type": "audio"}]}]})).unwrap_err();
+    let err = Context::from_value(json!({"messages": [user("ok"), {"role": "user", "content": [{"type": "image", "data": 5}]}]})).unwrap_err();
     assert_eq!(err.code, crate::ErrorCode::InvalidArgument);
     assert!(err.message.starts_with("context.messages[1]: content[0]"), "{}", err.message);
-    let err = Context::from_value(json!({"messages": [{"role": "system", "content": "x"}]})).unwrap_err();
+    let err = Context::from_value(json!({"messages": [{"role": "system", "content": "x", "sections": []}]})).unwrap_err();
+    assert!(err.message.starts_with("context.messages[0].sections"), "{}", err.message);
+    let err = Context::from_value(json!({"messages": [5]})).unwrap_err();
     assert!(err.message.starts_with("context.messages[0]"), "{}", err.message);
     assert!(Context::from_value(json!({"systemPrompt": 3, "messages": []})).is_err());
 }
@@ -459,33 +581,47 @@ fn stream_options_debug_redacts_the_bearer_token() {
 }
 
 fn simple(m: &Model, o: Value) -> StreamOptions {
-    simple_stream_options(m, &opts(o), &|_: &str| None)
+    simple_stream_options(m, &ctx(json!({"messages": [user("x")]})), &opts(o), &|_: &str| None).unwrap()
 }
 
 #[test]
-fn simple_options_default_max_tokens_and_drop_non_base_options() {
+fn simple_options_default_max_tokens_to_the_model_fitted_to_the_context_and_keep_base_options() {
     let o = simple(
         &model(NOVA),
         json!({"toolChoice": "any", "requestMetadata": {"a": "b"}, "region": "us-gov-west-1", "bearerToken": "t",
                "interleavedThinking": false, "thinkingDisplay": "omitted", "temperature": 0.5, "cacheRetention": "long",
-               "serviceTier": "flex"}),
+               "serviceTier": "flex", "apiKey": "k", "env": {"AWS_REGION": "eu-west-1"}, "headers": {"x-a": "1"}}),
     );
-    assert_eq!(o.max_tokens, Some(32000.into()), "min(model.maxTokens, 32000)");
+    assert_eq!(o.max_tokens, Some(64000.into()), "model.maxTokens, no 32,000 cap");
     assert_eq!(o.temperature.as_ref().and_then(|t| t.as_f64()), Some(0.5));
     assert_eq!(o.cache_retention.as_deref(), Some("long"));
     assert_eq!(o.service_tier, Some(json!("flex")));
-    assert!(o.tool_choice.is_none() && o.request_metadata.is_none() && o.region.is_none() && o.bearer_token.is_none());
+    assert_eq!(o.tool_choice, Some(json!("any")), "pi-ai 1.6 forwards toolChoice");
+    assert_eq!((o.api_key.as_deref(), o.headers.clone()), (Some("k"), Some(json!({"x-a": "1"}))));
+    assert!(o.env.is_some());
+    assert!(o.request_metadata.is_none() && o.region.is_none() && o.bearer_token.is_none());
     assert!(o.interleaved_thinking.is_none() && o.thinking_display.is_none() && o.reasoning.is_none());
     let mut small = model(NOVA);
     small.max_tokens = Some(json!(4096));
     assert_eq!(simple(&small, json!({})).max_tokens, Some(4096.into()));
     assert_eq!(simple(&small, json!({"maxTokens": 100})).max_tokens, Some(100.into()));
+    // Fitted to the context window: 40,000 - 1 (estimated input) - 4,096 margin.
+    let mut narrow = model(NOVA);
+    narrow.context_window = Some(json!(40000));
+    assert_eq!(simple(&narrow, json!({})).max_tokens, Some(35903.into()));
+    // A long history leaves less room: last usage (50,000) + what follows it.
+    let history = ctx(json!({"messages": [user("q"), {"role": "assistant", "content": [{"type": "text", "text": "a"}], "stopReason": "stop",
+        "timestamp": 2, "usage": {"input": 1, "output": 1, "cacheRead": 0, "cacheWrite": 0, "totalTokens": 50000}}, user("1234567")]}));
+    let mut big = model(NOVA);
+    big.max_tokens = Some(json!(190000));
+    let o = simple_stream_options(&big, &history, &opts(json!({})), &|_: &str| None).unwrap();
+    assert_eq!(o.max_tokens, Some((200000 - 50002 - 7501).into()), "margin: 15% of the input");
 }
 
 #[test]
 fn simple_options_grow_max_tokens_by_the_thinking_budget_for_budget_claude() {
     let o = simple(&model(SONNET_45), json!({"reasoning": "high"}));
-    assert_eq!(o.max_tokens, Some((32000 + 16384).into()));
+    assert_eq!(o.max_tokens, Some(64000.into()));
     assert_eq!(o.thinking_budgets.unwrap()["high"], json!(16384));
     // capped at the model's limit, leaving 1024 output tokens
     let mut m = model(SONNET_45);
@@ -496,9 +632,14 @@ fn simple_options_grow_max_tokens_by_the_thinking_budget_for_budget_claude() {
     let body = build(&m, &ctx(json!({"messages": [user("x")]})), &o);
     assert_eq!(body["inferenceConfig"]["maxTokens"], 8192);
     assert_eq!(body["additionalModelRequestFields"]["thinking"]["budget_tokens"], 7168);
+    // Never a budget under Bedrock's 1024 minimum: maxTokens makes room for it.
+    m.max_tokens = Some(json!(1500));
+    let o = simple(&m, json!({"reasoning": "low"}));
+    assert_eq!((o.max_tokens, o.thinking_budgets.unwrap()["low"].clone()), (Some(2048.into()), json!(1024)));
     // adaptive models and non-Claude models keep maxTokens as is
-    assert_eq!(simple(&model(OPUS_46), json!({"reasoning": "high"})).max_tokens, Some(32000.into()));
-    assert_eq!(simple(&model(NOVA), json!({"reasoning": "high"})).max_tokens, Some(32000.into()));
+    assert_eq!(simple(&model(OPUS_46), json!({"reasoning": "high"})).max_tokens, Some(64000.into()));
+    assert_eq!(simple(&model(NOVA), json!({"reasoning": "high"})).max_tokens, Some(64000.into()));
+    assert!(simple(&model(OPUS_46), json!({"reasoning": "off"})).reasoning.is_none());
 }
 
 #[test]

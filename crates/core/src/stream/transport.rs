@@ -159,12 +159,23 @@ pub(super) async fn run(
     response_started: Arc<AtomicBool>,
 ) {
     let url = converse_stream_url(&settings.endpoint, &request.model_id);
+    let mut request = request;
+    let mut strict_fallback = settings.strict_fallback_body.clone();
     let mut attempt: u32 = 0;
     let mut spent: u32 = 0;
     loop {
         match attempt_once(&request, &settings, &url, attempt, &tx, &response_started).await {
             Attempt::Finished => return retry_budget::succeeded(spent),
             Attempt::ConsumerGone => return,
+            Attempt::FailedEarly(error, _)
+                if strict_fallback.is_some()
+                    && error.aws_type.as_deref() == Some("ValidationException")
+                    && crate::request::is_strict_tool_limit_error(&error.message) =>
+            {
+                // pi-ai 1.6: once, without the strict "prefer" tools.
+                crate::debug_log!("stream {}: strict tools over Claude's limits, retrying without them", request.model_id);
+                request.body = strict_fallback.take().unwrap_or_default();
+            }
             Attempt::FailedEarly(error, shown) => {
                 let delay = if error.retryable && attempt < settings.max_retries {
                     retry_delay(&error, attempt, &settings)
@@ -286,6 +297,9 @@ async fn attempt_once(
         Ok(r) => r,
         Err(e) => return Attempt::FailedEarly(Error::invalid_argument(format!("bad request URL {url}: {e}")), None),
     };
+    for (name, value) in &settings.extra_headers {
+        http_request.headers_mut().insert(name.clone(), value.clone());
+    }
     if let Err(e) = settings.auth.authorize(&mut http_request, &request.body, &settings.region).await {
         return Attempt::FailedEarly(e.with_retryable(false), None);
     }
