@@ -369,6 +369,7 @@ pub async fn prepare(
         &EndpointConfig::from_env(region_env),
     )?
     .runtime;
+    let env_max_retries = max_retries_from_env(region_env)?;
     let bearer_token = options
         .bearer_token
         .clone()
@@ -380,8 +381,23 @@ pub async fn prepare(
     let mut settings = StreamSettings::new(endpoint, region, auth);
     settings.extra_headers = extra_headers(options.headers.as_ref())?;
     settings.strict_fallback_body = strict_fallback;
+    if let Some(n) = env_max_retries {
+        settings.max_retries = n;
+    }
     control.apply(&mut settings);
     Ok((ConverseStreamRequest { model_id: prepared.model_id, body: Bytes::from(body), cost: model_cost(model) }, settings))
+}
+
+/// `AWS_MAX_ATTEMPTS` (the AWS SDKs' total attempts, first one included) as retries; an
+/// explicit `maxRetries` still wins. Not a whole number >= 1: an error naming it, as the SDKs.
+fn max_retries_from_env(env: &dyn crate::region::EnvLookup) -> Result<Option<u32>, Error> {
+    match env.get("AWS_MAX_ATTEMPTS") {
+        None => Ok(None),
+        Some(v) => match v.parse::<u32>() {
+            Ok(n) if n >= 1 => Ok(Some(n - 1)),
+            _ => Err(Error::invalid_argument(format!("AWS_MAX_ATTEMPTS: {v:?} is not a whole number >= 1"))),
+        },
+    }
 }
 
 /// Cancels a running stream from anywhere (another thread, a JS `abort()`).
