@@ -643,6 +643,13 @@ export interface EmulatorOptions {
   region?: string
   /** Verify SigV4/bearer auth (default true). */
   auth?: boolean
+  /**
+   * Refuse every Converse/ConverseStream request Bedrock would refuse (thinking budgets,
+   * adaptive-only models, temperature/top_p rules, maxTokens limits, tools, images, cache
+   * points, types, unknown fields) with Bedrock's error (default true). `false` keeps only
+   * the conversation-shape checks, for fault-injection tests that send odd requests.
+   */
+  strictValidation?: boolean
   [key: string]: unknown
 }
 

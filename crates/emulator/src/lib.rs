@@ -18,10 +18,12 @@
 
 pub mod catalogue;
 pub mod eventstream;
+pub mod models;
 pub mod reply;
 pub mod script;
 mod server;
 pub mod sigv4;
+pub mod validate;
 
 pub use script::{Faults, HttpError, Script, ScriptFrame};
 pub use server::{
@@ -75,6 +77,11 @@ pub struct EmulatorConfig {
     pub enforce_inference_types: bool,
     /// Pause between default-reply frames, ms (0 = none).
     pub frame_delay_ms: u64,
+    /// Refuse every Converse request Bedrock would refuse (`src/validate.rs`: thinking,
+    /// sampling, limits, tools, images, cache points, types, unknown fields), as Bedrock
+    /// does. Default true; false keeps only the conversation-shape checks, for
+    /// fault-injection tests that send an odd request on purpose.
+    pub strict_validation: bool,
     /// Serve HTTPS with this certificate chain and key instead of plain HTTP (tests of TLS
     /// trust, with a throwaway CA); `url()` is then `https://`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -117,6 +124,7 @@ impl Default for EmulatorConfig {
             deny_operations: Vec::new(),
             enforce_inference_types: true,
             frame_delay_ms: 0,
+            strict_validation: true,
             tls: None,
         }
     }

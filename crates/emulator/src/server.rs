@@ -5,6 +5,7 @@ use crate::eventstream;
 use crate::reply;
 use crate::script::{self, Script, ScriptFrame};
 use crate::sigv4;
+use crate::validate;
 use crate::EmulatorConfig;
 
 use base64::Engine;
@@ -663,6 +664,7 @@ fn error_namespace(error_type: &str) -> &'static str {
         | "UnrecognizedClientException"
         | "IncompleteSignatureException"
         | "MissingAuthenticationTokenException"
+        | "SerializationException"
         | "UnknownOperationException" => {
             "http://internal.amazon.com/coral/com.amazon.coral.service/"
         }
@@ -1228,43 +1230,6 @@ fn check_capable(r: Resolved, streaming: bool) -> Result<Resolved, ApiError> {
     Ok(r)
 }
 
-/// Checks the Converse request body the way Bedrock does (the checks clients trip on).
-fn validate_body(body: Option<&Value>, raw: &[u8]) -> Result<(), ApiError> {
-    let Some(body) = body else {
-        if raw.is_empty() {
-            return Err((400, "ValidationException", "A conversation must start with a user message. Try again with a conversation that starts with a user message.".into()));
-        }
-        return Err((
-            400,
-            "ValidationException",
-            "Malformed input request, please reformat your input and try again.".into(),
-        ));
-    };
-    let msgs = body["messages"].as_array().cloned().unwrap_or_default();
-    if msgs.first().is_none_or(|m| m["role"] != "user") {
-        return Err((400, "ValidationException", "A conversation must start with a user message. Try again with a conversation that starts with a user message.".into()));
-    }
-    for w in msgs.windows(2) {
-        if w[0]["role"] == w[1]["role"] {
-            return Err((400, "ValidationException", "A conversation must alternate between user and assistant roles. Make sure the conversation alternates between user and assistant roles and try again.".into()));
-        }
-    }
-    for (i, m) in msgs.iter().enumerate() {
-        let content = m["content"].as_array().cloned().unwrap_or_default();
-        if content.is_empty() {
-            return Err((400, "ValidationException", format!("The content field in the Message object at messages.{i} is empty. Add a ContentBlock object to the content field and try again.")));
-        }
-        for (j, c) in content.iter().enumerate() {
-            if let Some(t) = c.get("text") {
-                if t.as_str().is_none_or(|s| s.trim().is_empty()) {
-                    return Err((400, "ValidationException", format!("The text field in the ContentBlock object at messages.{i}.content.{j} is blank. Add text to the text field, and try again.")));
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
 fn make_reply(shared: &Shared, base_id: &str, body: &Value) -> reply::Reply {
     let mut seen = |prefix: &str| !lock(&shared.cache_prefixes).insert(prefix.to_string());
     reply::default_reply(
@@ -1305,7 +1270,13 @@ fn converse(
         Ok(r) => r,
         Err(e) => return api_error(e, rid),
     };
-    if let Err(e) = validate_body(body, raw) {
+    if let Err(e) = validate::check(
+        body,
+        raw,
+        &resolved.base_id,
+        &resolved.model,
+        shared.config.strict_validation,
+    ) {
         return api_error(e, rid);
     }
     let body = body.cloned().unwrap_or(Value::Null);
@@ -1415,7 +1386,13 @@ fn converse_stream(
             Ok(r) => r,
             Err(e) => return api_error(e, rid),
         };
-        if let Err(e) = validate_body(body, raw) {
+        if let Err(e) = validate::check(
+            body,
+            raw,
+            &resolved.base_id,
+            &resolved.model,
+            shared.config.strict_validation,
+        ) {
             return api_error(e, rid);
         }
         let body = body.cloned().unwrap_or(Value::Null);
