@@ -174,6 +174,11 @@ test('Claude\'s strict-tool-limit rejection is retried once without the strict "
   emu.script(m.id, { times: 1, http: { status: 400, errorType: 'ValidationException', message: 'Too many strict tools (21 > 20)' } })
   const done = await addon.complete(m, ctx, { env })
   assert.equal(done.stopReason, 'stop', done.errorMessage)
+  // pi-ai 1.6's diagnostic of the fallback, on the final message.
+  assert.deepEqual(
+    done.diagnostics.map(({ timestamp, ...d }) => (assert.equal(typeof timestamp, 'number'), d)),
+    [{ type: 'bedrock_strict_tools_fallback', error: { message: 'Too many strict tools (21 > 20)' }, details: { reason: 'strict_tool_limits_exceeded' } }],
+  )
   const sent = emu.requests().filter((r) => r.path.endsWith('/converse-stream'))
   assert.deepEqual(sent.map(strictOf), [[true, false], [false, false]])
   // Any other validation error is reported, not retried.

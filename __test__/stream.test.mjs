@@ -1,14 +1,18 @@
 // Differential test of the event stream: for each scripted wire scenario the emulator
-// serves the same bytes to pi-ai 0.73 (`streamBedrock`, AWS SDK for JS) and to the
-// addon's `converseStream`; the event transcripts (each event snapshotted when it is
-// emitted) must be equal, timestamps aside, except the intended differences listed in
-// INTENDED_DIFFERENCES (also in README.md "converseStream"). Plus cancellation, early
-// break, onPayload, raw mode and complete().
+// serves the same bytes to pi-ai (1.6 from the dev dependencies, or the release named by
+// BEDROCK_NATIVE_PI_AI_DIR: `npm run diff:pi-ai -- <version>`; its
+// `api/bedrock-converse-stream` `stream`, AWS SDK for JS) and to the addon's
+// `converseStream`; the event transcripts (each event snapshotted when it is emitted) and
+// final messages must be equal, timestamps and durations aside, except the intended
+// differences in INTENDED_DIFFERENCES (each checked to really differ; also in
+// docs/converse-stream.md). Plus cancellation, early break, onPayload, onResponse,
+// onProviderStreamEvent, raw mode and complete().
 
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { startEmulatorProcess } from './emulator-process.mjs'
+import { importPiAi, piAiVersion } from './pi-ai.mjs'
 
 const require = createRequire(import.meta.url)
 const addon = require('../js/index.js')
@@ -23,7 +27,7 @@ Object.assign(process.env, {
 delete process.env.AWS_BEARER_TOKEN_BEDROCK
 delete process.env.AWS_PROFILE
 
-const { streamBedrock } = await import('../node_modules/@mariozechner/pi-ai/dist/providers/amazon-bedrock.js')
+const { stream: streamBedrock } = await importPiAi('api/bedrock-converse-stream')
 
 const MODEL_ID = 'amazon.nova-micro-v1:0'
 let emu
@@ -49,7 +53,8 @@ after(async () => {
   await emu?.close()
 })
 
-const context = { systemPrompt: 'Be brief.', messages: [{ role: 'user', content: 'Say hello', timestamp: 1 }] }
+// A context both shapes read alike (pi-ai 1.6's transcript without a system message).
+const context = { messages: [{ role: 'user', content: 'Say hello', timestamp: 1 }] }
 
 /** Snapshots every event as it is pushed (the partial message is shared and mutated,
  *  so a snapshot at consumption time would depend on scheduling). */
@@ -70,11 +75,25 @@ async function transcript(stream) {
 /** Our error events carry these on top of pi-ai's fields. */
 const EXTRA_ERROR_FIELDS = ['code', 'retryable', 'httpStatus', 'requestId', 'awsType']
 
+/** Clock readings (message and diagnostic `timestamp`, `durationMs`) differ run to run. */
+const CLOCK_FIELDS = new Set(['timestamp', 'durationMs'])
+
 function withoutTimestamps(value) {
   if (Array.isArray(value)) return value.map(withoutTimestamps)
   if (value && typeof value === 'object') {
     const out = {}
-    for (const [k, v] of Object.entries(value)) if (k !== 'timestamp') out[k] = withoutTimestamps(v)
+    for (const [k, v] of Object.entries(value)) if (!CLOCK_FIELDS.has(k)) out[k] = withoutTimestamps(v)
+    return out
+  }
+  return value
+}
+
+/** Request ids are per request: compared as present or absent. */
+function withoutRequestIds(value) {
+  if (Array.isArray(value)) return value.map(withoutRequestIds)
+  if (value && typeof value === 'object') {
+    const out = {}
+    for (const [k, v] of Object.entries(value)) out[k] = k === 'requestId' && typeof v === 'string' ? '<request id>' : withoutRequestIds(v)
     return out
   }
   return value
@@ -82,44 +101,86 @@ function withoutTimestamps(value) {
 
 function comparable(events) {
   return events.map((event) => {
-    const e = withoutTimestamps(event)
+    const e = withoutRequestIds(withoutTimestamps(event))
     if (e.type === 'error') for (const k of EXTRA_ERROR_FIELDS) delete e[k]
     return e
   })
 }
 
-/** Intended differences, applied to pi-ai's transcript to predict ours. */
-const INTENDED_DIFFERENCES = {
-  // pi-ai drops `redactedContent`; we keep it (redacted: true, opaque data in
-  // thinkingSignature, pi-ai's documented ThinkingContent shape) so it can be replayed.
-  // pi-ai's Anthropic provider shape: placeholder text, data in thinkingSignature.
-  redactedReasoning(events, data) {
-    for (const event of events) {
-      const message = event.partial ?? event.message ?? event.error
-      for (const block of message?.content ?? []) {
-        if (block.type === 'thinking' && block.thinking === '' && event.type !== 'thinking_start') {
-          block.thinking = '[Reasoning redacted]'
-          block.thinkingSignature = data
-          block.redacted = true
-        }
-      }
-      if (event.type === 'thinking_end' && event.content === '') event.content = '[Reasoning redacted]'
+/** Every tool call's `argumentsError` in a transcript (events and final message). */
+function argumentsErrors(value, out = []) {
+  if (Array.isArray(value)) for (const v of value) argumentsErrors(v, out)
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === 'argumentsError') out.push(v)
+      else argumentsErrors(v, out)
     }
+  }
+  return out
+}
+
+/** Intended differences: each predicts ours from pi-ai's transcript, and a case that uses
+ *  one must show the difference really exists (`differs`) before it is applied. */
+const INTENDED_DIFFERENCES = {
+  // When the stream's first frame is an exception, the AWS SDK for JS reports it as the
+  // response's error without the 200's request id, so pi-ai's diagnostic has none; ours
+  // keeps the request id Bedrock sent (also on the error event's `requestId`).
+  firstFrameExceptionRequestId: {
+    differs: (pi, ours) => !pi.result.diagnostics?.[0]?.details?.requestId && typeof ours.result.diagnostics?.[0]?.details?.requestId === 'string',
+    apply(transcript) {
+      const strip = (message) => {
+        for (const d of message?.diagnostics ?? []) delete d.details.requestId
+      }
+      const copy = structuredClone(transcript)
+      for (const e of copy.events) strip(e.error ?? e.message ?? e.partial)
+      strip(copy.result)
+      return copy
+    },
+  },
+  // The parse error in `argumentsError` is serde_json's wording, not V8's JSON.parse
+  // message; the received text after it is the same.
+  argumentsErrorWording: {
+    differs: (pi, ours) => JSON.stringify(argumentsErrors(pi)) !== JSON.stringify(argumentsErrors(ours)),
+    apply(value) {
+      if (Array.isArray(value)) return value.map((v) => INTENDED_DIFFERENCES.argumentsErrorWording.apply(v))
+      if (value && typeof value === 'object') {
+        const out = {}
+        for (const [k, v] of Object.entries(value)) {
+          out[k] = k === 'argumentsError' ? v.slice(v.indexOf('\n\nReceived arguments:\n')) : INTENDED_DIFFERENCES.argumentsErrorWording.apply(v)
+        }
+        return out
+      }
+      return value
+    },
   },
 }
 
-async function both(script, options = {}) {
+async function both(script, options = {}, m = model) {
   await emu.script(MODEL_ID, script)
-  const pi = await transcript(streamBedrock(model, context, options))
+  const pi = await transcript(streamBedrock(m, context, options))
   await emu.script(MODEL_ID, script)
-  const ours = await transcript(addon.converseStream(model, context, options))
+  const ours = await transcript(addon.converseStream(m, context, options))
   return { pi, ours }
 }
 
-function assertSameTranscript(pi, ours, name) {
-  assert.deepEqual(comparable(ours.events), comparable(pi.events), `${name}: events differ`)
-  assert.deepEqual(withoutTimestamps(ours.result), withoutTimestamps(pi.result), `${name}: result differs`)
+let comparedEvents = 0
+
+function assertSameTranscript(pi, ours, name, differences = []) {
+  let [piT, ourT] = [pi, ours]
+  for (const d of differences) {
+    assert.ok(INTENDED_DIFFERENCES[d].differs(piT, ourT), `${name}: intended difference ${d} no longer differs from ${piVersionLabel}`)
+    piT = INTENDED_DIFFERENCES[d].apply(piT)
+    ourT = INTENDED_DIFFERENCES[d].apply(ourT)
+  }
+  assert.deepEqual(comparable(ourT.events), comparable(piT.events), `${name}: events differ from ${piVersionLabel}`)
+  assert.deepEqual(withoutRequestIds(withoutTimestamps(ourT.result)), withoutRequestIds(withoutTimestamps(piT.result)), `${name}: result differs from ${piVersionLabel}`)
+  // Both time the response (pi-ai's `durationMs`).
+  assert.equal(typeof ours.result.durationMs, 'number', `${name}: durationMs`)
+  assert.equal(typeof pi.result.durationMs, typeof ours.result.durationMs, `${name}: durationMs`)
+  comparedEvents += ours.events.length
 }
+
+const piVersionLabel = piAiVersion
 
 const ev = (event, data) => ({ event, data })
 const start = ev('messageStart', { role: 'assistant' })
@@ -312,7 +373,7 @@ for (const scenarioName of Object.keys(SCENARIOS)) {
     }
     const failing = /Exception|guardrail|content_filtered|malformed|error message-type/.test(scenarioName)
     assert.equal(pi.events.at(-1).type, failing ? 'error' : 'done', scenarioName)
-    assertSameTranscript(pi, ours, scenarioName)
+    assertSameTranscript(pi, ours, scenarioName, scenarioName.includes('very first frame') ? ['firstFrameExceptionRequestId'] : [])
     // Beyond pi-ai: an error stop reason carries a code a gateway can act on.
     const stopCode = STOP_REASON_CODES[scenarioName.replace('stop reason ', '')]
     if (stopCode) {
@@ -322,26 +383,94 @@ for (const scenarioName of Object.keys(SCENARIOS)) {
   })
 }
 
-test('same events as pi-ai: redacted reasoning (kept by us, listed difference)', async () => {
-  const data = Buffer.from('opaque encrypted reasoning').toString('base64')
+test('same events as pi-ai: redacted reasoning (placeholder delta, bytes base64-encoded at stop)', async () => {
+  // Two chunks whose base64 texts do not concatenate to the base64 of their bytes.
+  const chunks = [Buffer.from('opaque encrypted'), Buffer.from(' reasoning!')]
   const script = {
     frames: [
       start,
-      ev('contentBlockDelta', { contentBlockIndex: 0, delta: { reasoningContent: { redactedContent: data } } }),
+      ev('contentBlockDelta', { contentBlockIndex: 0, delta: { reasoningContent: { signature: 'dropped-by-redaction' } } }),
+      ...chunks.map((c) => ev('contentBlockDelta', { contentBlockIndex: 0, delta: { reasoningContent: { redactedContent: c.toString('base64') } } })),
       stop(0),
-      text(1, 'Answer.'),
-      stop(1),
+      // A redacted block the stream settles without stopping.
+      ev('contentBlockDelta', { contentBlockIndex: 1, delta: { reasoningContent: { redactedContent: chunks[1].toString('base64') } } }),
+      text(2, 'Answer.'),
+      stop(2),
       messageStop('end_turn'),
       usage(),
     ],
   }
   const { pi, ours } = await both(script)
-  INTENDED_DIFFERENCES.redactedReasoning(pi.events, data)
-  INTENDED_DIFFERENCES.redactedReasoning([{ message: pi.result }], data)
   assertSameTranscript(pi, ours, 'redacted reasoning')
   assert.equal(ours.result.content[0].redacted, true)
   assert.equal(ours.result.content[0].thinking, '[Reasoning redacted]')
-  assert.equal(ours.result.content[0].thinkingSignature, data)
+  assert.equal(ours.result.content[0].thinkingSignature, Buffer.concat(chunks).toString('base64'))
+  assert.equal(ours.result.content[1].thinkingSignature, chunks[1].toString('base64'))
+  assert.ok(ours.events.some((e) => e.type === 'thinking_delta' && e.delta === '[Reasoning redacted]'))
+})
+
+test('same events as pi-ai: malformed tool arguments get one strict parse and argumentsError', async () => {
+  const tool = (i, input) => [
+    ev('contentBlockStart', { contentBlockIndex: i, start: { toolUse: { toolUseId: `t${i}`, name: 'f' } } }),
+    ...pieces(input, 3).map((p) => ev('contentBlockDelta', { contentBlockIndex: i, delta: { toolUse: { input: p } } })),
+    stop(i),
+  ]
+  const script = {
+    frames: [start, ...tool(0, '{"path": "a", "n": [1, 2'), ...tool(1, '[1, 2]'), ...tool(2, '{"ok": "tab\there"}'), messageStop('tool_use'), usage()],
+  }
+  const { pi, ours } = await both(script)
+  assert.equal(argumentsErrors(pi.result).length, 2, 'pi-ai reports the truncated and the non-object arguments')
+  assertSameTranscript(pi, ours, 'malformed tool arguments', ['argumentsErrorWording'])
+  assert.equal(ours.result.content[1].argumentsError.split('\n')[0], 'Tool arguments must be a JSON object')
+  assert.deepEqual(ours.result.content[2].arguments, { ok: 'tab\there' })
+})
+
+test('same events as pi-ai: usage with one-hour cache writes and price tiers', async () => {
+  const tiered = {
+    ...model,
+    cost: {
+      input: 3,
+      output: 15,
+      cacheRead: 0.3,
+      cacheWrite: 3.75,
+      tiers: [
+        { inputTokensAbove: 200000, input: 6, output: 22.5, cacheRead: 0.6, cacheWrite: 7.5 },
+        { inputTokensAbove: 100000, input: 4, output: 20, cacheRead: 0.4, cacheWrite: 5 },
+      ],
+    },
+  }
+  const cached = (inputTokens, details) =>
+    usage({ inputTokens, cacheReadInputTokens: 1000, cacheWriteInputTokens: 3000, ...(details ? { cacheDetails: details } : {}) })
+  for (const [name, meta] of [
+    ['small prompt, 1h + 5m writes', cached(100, [{ ttl: '5m', inputTokens: 1000 }, { ttl: '1h', inputTokens: 2000 }])],
+    ['middle tier', cached(150000, [{ ttl: '1h', inputTokens: 3000 }])],
+    ['top tier, no cacheDetails', cached(250000)],
+  ]) {
+    const { pi, ours } = await both({ frames: [start, text(0, 'x'), stop(0), messageStop('end_turn'), meta] }, {}, tiered)
+    assertSameTranscript(pi, ours, name)
+    assert.equal(ours.result.usage.cost.totalFromProvider, false, name)
+  }
+})
+
+for (const [name, frames, message] of [
+  ['no messageStop', [start, text(0, 'cut short'), stop(0), usage()], 'Bedrock stream ended without a stop reason'],
+  ['messageStop without a stopReason', [start, text(0, 'x'), stop(0), ev('messageStop', {}), usage()], 'An unknown error occurred'],
+  ['a stop reason Bedrock adds later', [start, text(0, 'x'), stop(0), messageStop('brand_new_reason'), usage()], 'Provider stopped with: brand_new_reason'],
+]) {
+  test(`same events as pi-ai: ${name}`, async () => {
+    const { pi, ours } = await both({ frames })
+    assert.equal(pi.result.errorMessage, message)
+    assertSameTranscript(pi, ours, name)
+    assert.equal(ours.result.diagnostics[0].type, 'bedrock_response_failure')
+  })
+}
+
+test('stopReason is "pending" on every partial until messageStop', async () => {
+  const { ours } = await both({ frames: [start, text(0, 'a'), text(0, 'b'), stop(0), messageStop('end_turn'), usage()] })
+  const partials = ours.events.filter((e) => e.partial).map((e) => e.partial.stopReason)
+  assert.deepEqual([...new Set(partials)], ['pending'])
+  assert.equal(ours.result.stopReason, 'stop')
+  assert.equal(ours.result.rawStopReason, 'end_turn')
 })
 
 // HTTP errors: the emulator answers every attempt (times: 0) until reset, so both
@@ -566,7 +695,13 @@ test('onResponse is called as pi-ai calls it, before the first event', async () 
   const [pi, ours] = calls
   assert.equal(ours.length, 1)
   assert.equal(ours[0].response.status, pi[0].response.status)
-  assert.deepEqual(Object.keys(ours[0].response.headers), Object.keys(pi[0].response.headers))
+  // Every response header, as the SDK's raw response has them (values that change per
+  // request aside).
+  const perRequest = new Set(['date', 'x-amzn-requestid'])
+  const stable = (headers) => Object.fromEntries(Object.entries(headers).filter(([k]) => !perRequest.has(k)))
+  assert.deepEqual(stable(ours[0].response.headers), stable(pi[0].response.headers))
+  assert.deepEqual(Object.keys(ours[0].response.headers).sort(), Object.keys(pi[0].response.headers).sort())
+  assert.ok(Object.keys(ours[0].response.headers).length > 2, JSON.stringify(ours[0].response.headers))
   assert.match(ours[0].response.headers['x-amzn-requestid'], /\S/)
   assert.equal(ours[0].sameModel, true)
   assert.equal(ours[0].pushedBefore, 0)
@@ -581,6 +716,48 @@ test('onResponse is called as pi-ai calls it, before the first event', async () 
   const message = await failing.result()
   assert.equal(message.stopReason, 'error')
   assert.equal(message.errorMessage, 'rejected by hook')
+})
+
+test('onProviderStreamEvent sees each Bedrock event as pi-ai shows it, before the events mapped from it', async () => {
+  const redacted = Buffer.from('secret bytes').toString('base64')
+  const script = {
+    padding: true,
+    frames: [
+      start,
+      ev('contentBlockDelta', { contentBlockIndex: 0, delta: { reasoningContent: { redactedContent: redacted } } }),
+      stop(0),
+      text(1, 'Hello'),
+      stop(1),
+      messageStop('end_turn'),
+      usage(),
+    ],
+  }
+  const seen = []
+  for (const impl of [streamBedrock, addon.converseStream]) {
+    await emu.reset()
+    await emu.script(MODEL_ID, script)
+    const log = []
+    const stream = impl(model, context, {
+      onProviderStreamEvent: async (item, m) => {
+        assert.equal(m, model)
+        log.push(['provider', item])
+      },
+    })
+    // Recorded as pushed (consumption order depends on scheduling).
+    const push = stream.push.bind(stream)
+    stream.push = (event) => {
+      log.push(['event', event.type])
+      push(event)
+    }
+    for await (const _ of stream) {
+      // drain
+    }
+    seen.push(log)
+  }
+  const [pi, ours] = seen
+  assert.ok(pi.filter(([k]) => k === 'provider').length >= 7)
+  assert.deepEqual(ours, pi)
+  assert.ok(ours.find(([, item]) => item.contentBlockDelta?.delta?.reasoningContent).at(1).contentBlockDelta.delta.reasoningContent.redactedContent instanceof Uint8Array)
 })
 
 test('abort while onPayload runs: nothing streams, aborted error', async () => {

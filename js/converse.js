@@ -75,6 +75,7 @@ function converseStream(model, context, options = {}) {
       let handle
       try {
         const { raw, ...rest } = options
+        if (typeof options.onProviderStreamEvent === 'function') rest.providerEvents = true
         handle = await startNative(model, context, rest)
       } catch (error) {
         const { message, info } = errorFields(error)
@@ -91,9 +92,11 @@ function converseStream(model, context, options = {}) {
       if (signal?.aborted) handle.abort()
       const onResponse =
         typeof options.onResponse === 'function'
-          ? (op) => options.onResponse({ status: op[1], headers: op[2] ? { 'x-amzn-requestid': op[2] } : {} }, model)
+          ? (op) => options.onResponse({ status: op[1], headers: { ...op[2] } }, model)
           : undefined
-      await stream.pump(handle, onResponse)
+      const onProviderEvent =
+        typeof options.onProviderStreamEvent === 'function' ? (event) => options.onProviderStreamEvent(event, model) : undefined
+      await stream.pump(handle, onResponse, onProviderEvent)
     } finally {
       signal?.removeEventListener?.('abort', onAbort)
     }

@@ -27,6 +27,31 @@ const OP = {
   ERROR: 15,
   RAW: 16,
   RESPONSE: 17,
+  THINKING_REDACTED_DATA: 18,
+  STRICT_TOOLS_FALLBACK: 19,
+}
+
+// The diagnostic pi-ai 1.6 appends when a stream fails, for a value it may carry: over-long
+// or blank values are dropped, as pi-ai's `normalizeDiagnosticValue` does.
+const MAX_DIAGNOSTIC_VALUE_CHARS = 200
+function diagnosticValue(value) {
+  if (typeof value !== 'string') return undefined
+  const trimmed = value.trim()
+  return trimmed.length === 0 || trimmed.length > MAX_DIAGNOSTIC_VALUE_CHARS ? undefined : trimmed
+}
+
+/** pi-ai 1.6 `appendBedrockFailureDiagnostic`: `bedrock_response_failure` with what is known
+ *  of the failed response: the HTTP status of an error response, the AWS error code (an
+ *  exception name, from the response or an exception frame), the request id. */
+function appendFailureDiagnostic(output, info, responseRequestId) {
+  const details = {}
+  if (typeof info.httpStatus === 'number') details.status = info.httpStatus
+  const errorCode = typeof info.awsType === 'string' && info.awsType.endsWith('Exception') ? diagnosticValue(info.awsType) : undefined
+  if (errorCode !== undefined) details.errorCode = errorCode
+  const requestId = diagnosticValue(info.requestId) ?? responseRequestId
+  if (requestId !== undefined) details.requestId = requestId
+  if (Object.keys(details).length === 0) return
+  output.diagnostics = [...(output.diagnostics ?? []), { type: 'bedrock_response_failure', timestamp: Date.now(), details }]
 }
 
 /** The assistant message pi-ai starts every stream with. */
@@ -45,7 +70,7 @@ function newAssistantMessage(model) {
       totalTokens: 0,
       cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 },
     },
-    stopReason: 'stop',
+    stopReason: 'pending',
     timestamp: Date.now(),
   }
 }
@@ -60,6 +85,20 @@ function errorInfo(info) {
   return out
 }
 
+/** A Bedrock event op as the AWS SDK for JS yields it to pi-ai: `{ [eventType]: payload }`
+ *  without the members the SDK does not model (the padding `p`), blobs as bytes. */
+function providerEvent(op) {
+  const payload = op[2]
+  if (payload !== null && typeof payload === 'object') {
+    delete payload.p
+    const reasoning = payload.delta?.reasoningContent
+    if (typeof reasoning?.redactedContent === 'string') {
+      reasoning.redactedContent = new Uint8Array(Buffer.from(reasoning.redactedContent, 'base64'))
+    }
+  }
+  return { [op[1]]: payload }
+}
+
 class AssistantMessageEventStream {
   constructor(model) {
     this.output = newAssistantMessage(model)
@@ -71,6 +110,10 @@ class AssistantMessageEventStream {
     this.waiting = []
     this.done = false
     this.native = null
+    // pi-ai 1.6 times every response from the stream's creation (`durationMs`).
+    this.startedAt = performance.now()
+    // The request id of Bedrock's 200, for the failure diagnostic.
+    this.responseRequestId = undefined
     // Per content block: deltas appended, and since the text was last flattened.
     this.ropeCounts = []
     this.finalResult = new Promise((resolve) => {
@@ -82,6 +125,8 @@ class AssistantMessageEventStream {
   push(event) {
     if (this.done) return
     if (event.type === 'done' || event.type === 'error') {
+      const message = event.type === 'done' ? event.message : event.error
+      message.durationMs ??= Math.max(0, Math.round(performance.now() - this.startedAt))
       this.done = true
       this.resolveFinal(event.type === 'done' ? event.message : event.error)
     }
@@ -99,12 +144,9 @@ class AssistantMessageEventStream {
   fail(reason, message, info) {
     if (this.done) return
     const output = this.output
-    for (const block of output.content) {
-      delete block.index
-      delete block.partialJson
-    }
     output.stopReason = reason
     output.errorMessage = message
+    if (reason === 'error') appendFailureDiagnostic(output, info, this.responseRequestId)
     this.push({ type: 'error', reason, error: output, ...errorInfo(info) })
     this.end()
   }
@@ -147,7 +189,7 @@ class AssistantMessageEventStream {
         this.push({ type: 'start', partial: output })
         break
       case OP.TEXT_START:
-        content.push({ type: 'text', text: '', index: op[2] ?? undefined })
+        content.push({ type: 'text', text: '' })
         this.push({ type: 'text_start', contentIndex: op[1], partial: output })
         break
       case OP.TEXT_DELTA:
@@ -155,12 +197,11 @@ class AssistantMessageEventStream {
         break
       case OP.TEXT_END: {
         const block = content[op[1]]
-        delete block.index
         this.push({ type: 'text_end', contentIndex: op[1], content: block.text, partial: output })
         break
       }
       case OP.THINKING_START:
-        content.push({ type: 'thinking', thinking: '', thinkingSignature: '', index: op[2] ?? undefined })
+        content.push({ type: 'thinking', thinking: '', thinkingSignature: '' })
         this.push({ type: 'thinking_start', contentIndex: op[1], partial: output })
         break
       case OP.THINKING_DELTA:
@@ -172,35 +213,34 @@ class AssistantMessageEventStream {
         break
       }
       case OP.THINKING_REDACTED: {
+        // The placeholder text follows as a thinking delta; the bytes come at the block's end.
         const block = content[op[1]]
-        // pi-ai's convention for redacted thinking (its Anthropic provider's placeholder).
-        if (!block.redacted && block.thinking === '') block.thinking = '[Reasoning redacted]'
         block.redacted = true
-        block.thinkingSignature = (block.thinkingSignature || '') + op[2]
+        block.thinkingSignature = ''
         break
       }
+      case OP.THINKING_REDACTED_DATA:
+        content[op[1]].thinkingSignature = op[2]
+        break
       case OP.THINKING_END: {
         const block = content[op[1]]
-        delete block.index
         this.push({ type: 'thinking_end', contentIndex: op[1], content: block.thinking, partial: output })
         break
       }
       case OP.TOOLCALL_START:
-        content.push({ type: 'toolCall', id: op[3], name: op[4], arguments: {}, partialJson: '', index: op[2] ?? undefined })
+        content.push({ type: 'toolCall', id: op[2], name: op[3], arguments: {} })
         this.push({ type: 'toolcall_start', contentIndex: op[1], partial: output })
         break
       case OP.TOOLCALL_DELTA: {
         const block = content[op[1]]
-        block.partialJson = (block.partialJson || '') + op[2]
         block.arguments = op[3]
         this.push({ type: 'toolcall_delta', contentIndex: op[1], delta: op[2], partial: output })
         break
       }
       case OP.TOOLCALL_END: {
         const block = content[op[1]]
-        delete block.index
         block.arguments = op[2]
-        delete block.partialJson
+        if (op.length > 3) block.argumentsError = op[3]
         this.push({ type: 'toolcall_end', contentIndex: op[1], toolCall: block, partial: output })
         break
       }
@@ -216,10 +256,15 @@ class AssistantMessageEventStream {
         usage.cost.cacheRead = op[8]
         usage.cost.cacheWrite = op[9]
         usage.cost.total = op[10]
+        // pi-ai sets the key even when Bedrock sent no cacheDetails (then undefined).
+        usage.cacheWrite1h = op.length > 11 ? op[11] : undefined
+        usage.cost.totalFromProvider = false
         break
       }
       case OP.STOP_REASON:
+        output.rawStopReason = op[2] ?? undefined
         output.stopReason = op[1]
+        if (op.length > 3) output.errorMessage = op[3]
         break
       case OP.DONE:
         this.push({ type: 'done', reason: op[1], message: output })
@@ -229,6 +274,13 @@ class AssistantMessageEventStream {
         this.fail(op[1], op[2], op[3])
         break
       case OP.RESPONSE:
+        break
+      case OP.STRICT_TOOLS_FALLBACK:
+        // pi-ai 1.6's note that the request went again without strict "prefer" tools.
+        output.diagnostics = [
+          ...(output.diagnostics ?? []),
+          { type: 'bedrock_strict_tools_fallback', timestamp: Date.now(), error: { message: op[1] }, details: { reason: 'strict_tool_limits_exceeded' } },
+        ]
         break
       default:
         // An op this file does not know means the addon and its JS are out of step.
@@ -240,8 +292,10 @@ class AssistantMessageEventStream {
   }
 
   /** Pulls batches from the native stream until it ends. `onResponse(op)` is awaited
-   *  when Bedrock's 200 arrives, before any event (pi-ai's `options.onResponse`). */
-  async pump(native, onResponse) {
+   *  when Bedrock's 200 arrives, before any event (pi-ai's `options.onResponse`);
+   *  `onProviderEvent(event)` for each Bedrock event, before the events mapped from it
+   *  (pi-ai's `options.onProviderStreamEvent`). */
+  async pump(native, onResponse, onProviderEvent) {
     this.native = native
     let next = null
     try {
@@ -255,7 +309,10 @@ class AssistantMessageEventStream {
         next = last === OP.DONE || last === OP.ERROR ? null : native.nextBatch()
         for (let i = 0; i < ops.length && !this.done; i++) {
           if (ops[i][0] === OP.RESPONSE) {
+            this.responseRequestId = diagnosticValue(ops[i][2]?.['x-amzn-requestid'])
             if (onResponse) await onResponse(ops[i])
+          } else if (ops[i][0] === OP.RAW) {
+            if (onProviderEvent) await onProviderEvent(providerEvent(ops[i]))
           } else {
             this.apply(ops[i])
           }

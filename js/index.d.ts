@@ -33,6 +33,11 @@ export type Api = KnownApi | (string & {})
 export type Provider = string
 export type ThinkingLevel = 'minimal' | 'low' | 'medium' | 'high' | 'xhigh'
 export type CacheRetention = 'none' | 'short' | 'long'
+/**
+ * A final message's stop reason. Partial messages (`PartialAssistantMessage`, an event's
+ * `partial`) read `'pending'` until Bedrock's `messageStop`, as in pi-ai 1.6; final messages
+ * never do, so pi-ai 0.73's `StreamFunction` type still accepts `converseStream`.
+ */
 export type StopReason = 'stop' | 'length' | 'toolUse' | 'error' | 'aborted'
 
 export interface ThinkingBudgets {
@@ -70,6 +75,9 @@ export interface ToolCall {
   id: string
   name: string
   arguments: Record<string, any>
+  /** Set when the complete argument text is not a JSON object (`arguments` is then `{}`):
+   *  the parse error, then `\n\nReceived arguments:\n` and the text. */
+  argumentsError?: string
   thoughtSignature?: string
 }
 
@@ -78,8 +86,18 @@ export interface Usage {
   output: number
   cacheRead: number
   cacheWrite: number
+  /** Cache writes with a one-hour TTL (part of `cacheWrite`, priced at 2x input). */
+  cacheWrite1h?: number
   totalTokens: number
-  cost: { input: number; output: number; cacheRead: number; cacheWrite: number; total: number }
+  cost: { input: number; output: number; cacheRead: number; cacheWrite: number; total: number; totalFromProvider?: boolean }
+}
+
+/** pi-ai 1.6's structured failure metadata on a message. */
+export interface AssistantMessageDiagnostic {
+  type: string
+  timestamp: number
+  error?: { name?: string; message: string; stack?: string; code?: string | number }
+  details?: Record<string, unknown>
 }
 
 export interface UserMessage {
@@ -98,8 +116,20 @@ export interface AssistantMessage {
   responseId?: string
   usage: Usage
   stopReason: StopReason
+  /** Bedrock's own `stopReason` (e.g. `end_turn`, `guardrail_intervened`). */
+  rawStopReason?: string
   errorMessage?: string
+  /** e.g. `bedrock_response_failure` with `{ status?, errorCode?, requestId? }`. */
+  diagnostics?: AssistantMessageDiagnostic[]
   timestamp: number
+  /** Milliseconds from the stream's creation to its final event. */
+  durationMs?: number
+}
+
+/** The live message an event's `partial` carries: `stopReason` is `'pending'` until
+ *  Bedrock's `messageStop` (pi-ai 1.6). */
+export interface PartialAssistantMessage extends Omit<AssistantMessage, 'stopReason'> {
+  stopReason: StopReason | 'pending'
 }
 
 export interface ToolResultMessage<TDetails = any> {
@@ -227,16 +257,16 @@ export interface StreamErrorInfo {
 // ---------------------------------------------------------------------------------------
 
 export type AssistantMessageEvent =
-  | { type: 'start'; partial: AssistantMessage }
-  | { type: 'text_start'; contentIndex: number; partial: AssistantMessage }
-  | { type: 'text_delta'; contentIndex: number; delta: string; partial: AssistantMessage }
-  | { type: 'text_end'; contentIndex: number; content: string; partial: AssistantMessage }
-  | { type: 'thinking_start'; contentIndex: number; partial: AssistantMessage }
-  | { type: 'thinking_delta'; contentIndex: number; delta: string; partial: AssistantMessage }
-  | { type: 'thinking_end'; contentIndex: number; content: string; partial: AssistantMessage }
-  | { type: 'toolcall_start'; contentIndex: number; partial: AssistantMessage }
-  | { type: 'toolcall_delta'; contentIndex: number; delta: string; partial: AssistantMessage }
-  | { type: 'toolcall_end'; contentIndex: number; toolCall: ToolCall; partial: AssistantMessage }
+  | { type: 'start'; partial: PartialAssistantMessage }
+  | { type: 'text_start'; contentIndex: number; partial: PartialAssistantMessage }
+  | { type: 'text_delta'; contentIndex: number; delta: string; partial: PartialAssistantMessage }
+  | { type: 'text_end'; contentIndex: number; content: string; partial: PartialAssistantMessage }
+  | { type: 'thinking_start'; contentIndex: number; partial: PartialAssistantMessage }
+  | { type: 'thinking_delta'; contentIndex: number; delta: string; partial: PartialAssistantMessage }
+  | { type: 'thinking_end'; contentIndex: number; content: string; partial: PartialAssistantMessage }
+  | { type: 'toolcall_start'; contentIndex: number; partial: PartialAssistantMessage }
+  | { type: 'toolcall_delta'; contentIndex: number; delta: string; partial: PartialAssistantMessage }
+  | { type: 'toolcall_end'; contentIndex: number; toolCall: ToolCall; partial: PartialAssistantMessage }
   | { type: 'done'; reason: 'stop' | 'length' | 'toolUse'; message: AssistantMessage }
   | ({ type: 'error'; reason: 'aborted' | 'error'; error: AssistantMessage } & Partial<StreamErrorInfo>)
 
@@ -283,7 +313,11 @@ export interface StreamOptions {
   /** Sees the ConverseStream command input pi-ai would send (`{ modelId, messages, ... }`,
    *  image bytes as Uint8Array); a returned value is sent instead. */
   onPayload?: (payload: unknown, model: Model<Api>) => unknown | undefined | Promise<unknown | undefined>
+  /** Bedrock's 200 with every response header (names lower-case), before any event. */
   onResponse?: (response: { status: number; headers: Record<string, string> }, model: Model<Api>) => void | Promise<void>
+  /** Each Bedrock ConverseStream event (`{ contentBlockDelta: {...} }`, ...) as it arrives,
+   *  awaited before the events mapped from it. */
+  onProviderStreamEvent?: (event: Record<string, unknown>, model: Model<Api>) => void | Promise<void>
   headers?: Record<string, string>
   timeoutMs?: number
   /** Retries before the first byte of the response (throttling, 5xx, network); default 2. */
@@ -620,13 +654,33 @@ export interface BedrockApiProvider {
 /** pi-ai's `registerApiProvider`, loosely (so any 0.7x version fits). */
 export type RegisterApiProvider = (provider: any, sourceId?: string) => void
 
+/** pi-ai 1.6's compat module (`@earendil-works/pi-ai/compat`), the parts used here. */
+export interface PiAiCompatModule {
+  setBedrockProviderModule(module: BedrockNativeStreams): void
+  registerApiProvider?: RegisterApiProvider
+}
+
+/** pi-ai 1.6's `ProviderStreams` for Bedrock, backed by this package. */
+export interface BedrockNativeStreams {
+  stream: typeof converseStream
+  streamSimple: typeof converseStreamSimple
+}
+
 /**
- * Registers `converseStream`/`converseStreamSimple` as pi-ai's provider for api
- * `bedrock-converse-stream`. Pass pi-ai's `registerApiProvider` or the pi-ai module.
- * Undo with pi-ai's `unregisterApiProviders(sourceId)` + `resetApiProviders()`.
+ * `{ stream, streamSimple }` as pi-ai 1.6's `ProviderStreams`: pass it to
+ * `setBedrockProviderModule()` or as `api` of `createProvider({ id, auth, models, api: bedrockNativeStreams })`.
+ */
+export declare const bedrockNativeStreams: Readonly<BedrockNativeStreams>
+
+/**
+ * Routes pi-ai's Bedrock provider (api `bedrock-converse-stream`) to this package.
+ * pi-ai 1.6: pass the compat module (`await import('@earendil-works/pi-ai/compat')`): the
+ * built-in provider is swapped with `setBedrockProviderModule` and the api registry entry
+ * replaced. pi-ai 0.73: pass its `registerApiProvider` or the `@mariozechner/pi-ai` module.
+ * Undo the registry entry with pi-ai's `unregisterApiProviders(sourceId)` + `resetApiProviders()`.
  */
 export declare function registerBedrockNative(
-  registry: RegisterApiProvider | { registerApiProvider: RegisterApiProvider },
+  host: PiAiCompatModule | RegisterApiProvider | { registerApiProvider: RegisterApiProvider },
   options?: { sourceId?: string },
 ): BedrockApiProvider
 

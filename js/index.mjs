@@ -21,6 +21,7 @@ export const {
   AssistantMessageEventStream,
   // pi-ai registry drop-in
   registerBedrockNative,
+  bedrockNativeStreams,
   BEDROCK_API,
   // model discovery and the gateway's provider entry
   discoverModels,

@@ -31,7 +31,7 @@ use crate::request::{
     RawProcessEnv, StreamOptions,
 };
 
-pub use mapper::{ModelCost, Op, StopReason, Usage};
+pub use mapper::{CostTier, ModelCost, Op, StopReason, Usage};
 
 /// Default connect timeout. A TCP+TLS handshake to a regional endpoint takes well under
 /// a second; 10 s leaves room for a congested proxy without hanging on a black hole.
@@ -150,6 +150,9 @@ pub struct StreamSettings {
     pub max_retry_delay: Duration,
     /// Yield Bedrock's own events ([`Op::Raw`]) instead of pi-ai events.
     pub raw: bool,
+    /// Yield each Bedrock event ([`Op::Raw`]) before the pi-ai ops mapped from it (pi-ai's
+    /// `onProviderStreamEvent`).
+    pub provider_events: bool,
     pub proxy: ProxySetting,
     /// pi-ai 1.6 `options.headers`: extra headers on every attempt, signed with it.
     pub extra_headers: Vec<(http::HeaderName, http::HeaderValue)>,
@@ -182,6 +185,7 @@ impl StreamSettings {
             retry_base_delay: DEFAULT_RETRY_BASE_DELAY,
             max_retry_delay: DEFAULT_MAX_RETRY_DELAY,
             raw: false,
+            provider_events: false,
             proxy: ProxySetting::FromEnv,
             extra_headers: Vec::new(),
             strict_fallback_body: None,
@@ -249,6 +253,8 @@ pub struct StreamControl {
     pub endpoint: Option<String>,
     /// Yield Bedrock's own events instead of pi-ai events.
     pub raw: Option<bool>,
+    /// Also yield Bedrock's own events, each before its pi-ai ops.
+    pub provider_events: Option<bool>,
     /// HTTP proxy URL for Bedrock (default: the `HTTPS_PROXY`/`NO_PROXY` environment).
     pub proxy: Option<String>,
 }
@@ -271,6 +277,7 @@ impl StreamControl {
             settings.max_retry_delay = Duration::from_millis(ms);
         }
         settings.raw = self.raw.unwrap_or(false);
+        settings.provider_events = self.provider_events.unwrap_or(false);
         if let Some(url) = self.proxy.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
             settings.proxy = ProxySetting::Url(url.to_string());
         }
@@ -286,12 +293,34 @@ pub struct PreparedBody {
 }
 
 /// Prices from a pi-ai model's `cost` (`{input, output, cacheRead, cacheWrite}` per
-/// million tokens); missing or non-numeric prices count as 0.
+/// million tokens, and `tiers: [{inputTokensAbove, input, output, cacheRead,
+/// cacheWrite}]`); missing or non-numeric prices count as 0.
 pub fn model_cost(model: &Model) -> ModelCost {
-    let price = |key: &str| {
-        model.cost.as_ref().and_then(|c| c.get(key)).and_then(|v| v.as_f64()).unwrap_or(0.0)
-    };
-    ModelCost { input: price("input"), output: price("output"), cache_read: price("cacheRead"), cache_write: price("cacheWrite") }
+    let price = |v: &serde_json::Value, key: &str| v.get(key).and_then(|v| v.as_f64()).unwrap_or(0.0);
+    let Some(cost) = model.cost.as_ref() else { return ModelCost::default() };
+    let tiers = cost
+        .get("tiers")
+        .and_then(|t| t.as_array())
+        .map(|tiers| {
+            tiers
+                .iter()
+                .map(|t| CostTier {
+                    input_tokens_above: price(t, "inputTokensAbove"),
+                    input: price(t, "input"),
+                    output: price(t, "output"),
+                    cache_read: price(t, "cacheRead"),
+                    cache_write: price(t, "cacheWrite"),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    ModelCost {
+        input: price(cost, "input"),
+        output: price(cost, "output"),
+        cache_read: price(cost, "cacheRead"),
+        cache_write: price(cost, "cacheWrite"),
+        tiers,
+    }
 }
 
 /// Everything the stream needs before its first byte: request body (built here unless
@@ -656,13 +685,6 @@ fn push_num(out: &mut String, n: f64) {
     }
 }
 
-fn push_opt_index(out: &mut String, index: Option<i64>) {
-    match index {
-        Some(i) => out.push_str(&i.to_string()),
-        None => out.push_str("null"),
-    }
-}
-
 fn push_value(out: &mut String, value: &serde_json::Value) {
     out.push_str(&serde_json::to_string(value).unwrap_or_else(|_| "{}".into()));
 }
@@ -671,10 +693,8 @@ pub fn write_op_json(op: &Op, out: &mut String) {
     use std::fmt::Write;
     match op {
         Op::Start => out.push_str("[0]"),
-        Op::TextStart { content_index, block_index } => {
-            let _ = write!(out, "[1,{content_index},");
-            push_opt_index(out, *block_index);
-            out.push(']');
+        Op::TextStart { content_index } => {
+            let _ = write!(out, "[1,{content_index}]");
         }
         Op::TextDelta { content_index, delta } => {
             let _ = write!(out, "[2,{content_index},");
@@ -684,10 +704,8 @@ pub fn write_op_json(op: &Op, out: &mut String) {
         Op::TextEnd { content_index } => {
             let _ = write!(out, "[3,{content_index}]");
         }
-        Op::ThinkingStart { content_index, block_index } => {
-            let _ = write!(out, "[4,{content_index},");
-            push_opt_index(out, *block_index);
-            out.push(']');
+        Op::ThinkingStart { content_index } => {
+            let _ = write!(out, "[4,{content_index}]");
         }
         Op::ThinkingDelta { content_index, delta } => {
             let _ = write!(out, "[5,{content_index},");
@@ -699,18 +717,19 @@ pub fn write_op_json(op: &Op, out: &mut String) {
             push_json_str(out, signature);
             out.push(']');
         }
-        Op::ThinkingRedacted { content_index, data } => {
-            let _ = write!(out, "[7,{content_index},");
+        Op::ThinkingRedacted { content_index } => {
+            let _ = write!(out, "[7,{content_index}]");
+        }
+        Op::ThinkingRedactedData { content_index, data } => {
+            let _ = write!(out, "[18,{content_index},");
             push_json_str(out, data);
             out.push(']');
         }
         Op::ThinkingEnd { content_index } => {
             let _ = write!(out, "[8,{content_index}]");
         }
-        Op::ToolCallStart { content_index, block_index, id, name } => {
+        Op::ToolCallStart { content_index, id, name } => {
             let _ = write!(out, "[9,{content_index},");
-            push_opt_index(out, *block_index);
-            out.push(',');
             push_json_str(out, id);
             out.push(',');
             push_json_str(out, name);
@@ -723,9 +742,13 @@ pub fn write_op_json(op: &Op, out: &mut String) {
             push_value(out, arguments);
             out.push(']');
         }
-        Op::ToolCallEnd { content_index, arguments } => {
+        Op::ToolCallEnd { content_index, arguments, arguments_error } => {
             let _ = write!(out, "[11,{content_index},");
             push_value(out, arguments);
+            if let Some(e) = arguments_error {
+                out.push(',');
+                push_json_str(out, e);
+            }
             out.push(']');
         }
         Op::Usage(u) => {
@@ -745,10 +768,23 @@ pub fn write_op_json(op: &Op, out: &mut String) {
                 out.push(',');
                 push_num(out, n);
             }
+            if let Some(n) = u.cache_write_1h {
+                out.push(',');
+                push_num(out, n);
+            }
             out.push(']');
         }
-        Op::StopReason(reason) => {
-            let _ = write!(out, "[13,\"{}\"]", reason.as_str());
+        Op::StopReason { reason, raw, error_message } => {
+            let _ = write!(out, "[13,\"{}\",", reason.as_str());
+            match raw {
+                Some(raw) => push_json_str(out, raw),
+                None => out.push_str("null"),
+            }
+            if let Some(message) = error_message {
+                out.push(',');
+                push_json_str(out, message);
+            }
+            out.push(']');
         }
         Op::Done { reason } => {
             let _ = write!(out, "[14,\"{}\"]", reason.as_str());
@@ -768,12 +804,21 @@ pub fn write_op_json(op: &Op, out: &mut String) {
             push_value(out, &info);
             out.push(']');
         }
-        Op::Response { status, request_id } => {
-            let _ = write!(out, "[17,{status},");
-            match request_id {
-                Some(id) => push_json_str(out, id),
-                None => out.push_str("null"),
+        Op::Response { status, headers, .. } => {
+            let _ = write!(out, "[17,{status},{{");
+            for (i, (name, value)) in headers.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                push_json_str(out, name);
+                out.push(':');
+                push_json_str(out, value);
             }
+            out.push_str("}]");
+        }
+        Op::StrictToolsFallback { message } => {
+            out.push_str("[19,");
+            push_json_str(out, message);
             out.push(']');
         }
         Op::Raw { event_type, payload } => {

@@ -1,8 +1,8 @@
 //! ConverseStream events -> pi-ai `AssistantMessageEvent`s, as compact [`Op`]s.
 //!
-//! A port of pi-ai 0.73.x `providers/amazon-bedrock.js` (`streamBedrock` and its
-//! `handleContentBlock*`/`handleMetadata` helpers) with the AWS SDK's event
-//! deserialisation folded in. Each op is either one pi-ai event or an in-place update of
+//! A port of pi-ai 1.6's `api/bedrock-converse-stream.js` (`stream` and its
+//! `handleContentBlock*`/`handleMetadata`/`mapStopReason` helpers, `calculateCost`) with
+//! the AWS SDK's event deserialisation folded in. Each op is either one pi-ai event or an in-place update of
 //! the partial message that pi-ai makes without an event (signature, usage, stop
 //! reason); the JS side applies ops to ONE message object, so every event costs O(1).
 //! Intended differences from pi-ai are marked "DIFF:".
@@ -11,13 +11,16 @@ use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::partial_json::parse_streaming_json;
+use base64::Engine as _;
+
+use super::partial_json::{parse_tool_call_arguments, streaming_tool_arguments};
 use crate::error::{Error, ErrorCode};
 use crate::eventstream::Message;
 
-/// pi-ai `StopReason`.
+/// pi-ai `StopReason`. `Pending` until Bedrock's `messageStop` arrives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StopReason {
+    Pending,
     Stop,
     Length,
     ToolUse,
@@ -28,6 +31,7 @@ pub enum StopReason {
 impl StopReason {
     pub const fn as_str(self) -> &'static str {
         match self {
+            StopReason::Pending => "pending",
             StopReason::Stop => "stop",
             StopReason::Length => "length",
             StopReason::ToolUse => "toolUse",
@@ -46,11 +50,33 @@ impl StopReason {
             _ => StopReason::Error,
         }
     }
+
+    /// pi-ai's `errorMessage` for a stop reason that maps to `error`:
+    /// `Provider stopped with: <reason>`, none when Bedrock sent no (or an empty) reason.
+    pub fn error_message(raw: Option<&str>) -> Option<String> {
+        match (StopReason::from_bedrock(raw), raw) {
+            (StopReason::Error, Some(r)) if !r.is_empty() => Some(format!("Provider stopped with: {r}")),
+            _ => None,
+        }
+    }
 }
 
-/// Per-million-token prices (pi-ai `model.cost`).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// Per-million-token prices (pi-ai `model.cost`), with its price tiers.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModelCost {
+    pub input: f64,
+    pub output: f64,
+    pub cache_read: f64,
+    pub cache_write: f64,
+    /// pi-ai `cost.tiers`: rates that apply once the prompt (input + cache read + cache
+    /// write tokens) exceeds `input_tokens_above`; the highest threshold passed wins.
+    pub tiers: Vec<CostTier>,
+}
+
+/// One of pi-ai's `cost.tiers` entries.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CostTier {
+    pub input_tokens_above: f64,
     pub input: f64,
     pub output: f64,
     pub cache_read: f64,
@@ -64,6 +90,9 @@ pub struct Usage {
     pub output: f64,
     pub cache_read: f64,
     pub cache_write: f64,
+    /// pi-ai `cacheWrite1h`: cache writes with a one-hour TTL (from `cacheDetails`);
+    /// `None` when Bedrock sent no `cacheDetails` (pi-ai then leaves it undefined).
+    pub cache_write_1h: Option<f64>,
     pub total_tokens: f64,
     pub cost_input: f64,
     pub cost_output: f64,
@@ -72,39 +101,48 @@ pub struct Usage {
     pub cost_total: f64,
 }
 
-/// One step of the stream. `content_index` is the position in `message.content`;
-/// `block_index` is Bedrock's `contentBlockIndex` (pi-ai keeps it on the block as
-/// `index` until the block stops).
+/// One step of the stream. `content_index` is the position in `message.content`
+/// (pi-ai 1.6 keeps Bedrock's `contentBlockIndex` in its stream state, never on the block).
 #[derive(Debug, Clone)]
 pub enum Op {
     Start,
-    TextStart { content_index: usize, block_index: Option<i64> },
+    TextStart { content_index: usize },
     TextDelta { content_index: usize, delta: String },
     TextEnd { content_index: usize },
-    ThinkingStart { content_index: usize, block_index: Option<i64> },
+    ThinkingStart { content_index: usize },
     ThinkingDelta { content_index: usize, delta: String },
     /// Appends to `thinkingSignature`; no event (as pi-ai).
     ThinkingSignature { content_index: usize, signature: String },
-    /// DIFF: pi-ai drops `redactedContent`; we keep it as pi-ai's Anthropic provider
-    /// does (`redacted: true`, placeholder text "[Reasoning redacted]", the opaque base64
-    /// data appended to `thinkingSignature`) so it can be replayed. No event.
-    ThinkingRedacted { content_index: usize, data: String },
+    /// The block's first `redactedContent`: `redacted: true`, `thinkingSignature` emptied;
+    /// no event (the "[Reasoning redacted]" `ThinkingDelta` that follows is the event).
+    ThinkingRedacted { content_index: usize },
+    /// Sets `thinkingSignature` to the base64 of all the block's redacted bytes (when the
+    /// block stops, or the stream settles with it open); no event.
+    ThinkingRedactedData { content_index: usize, data: String },
     ThinkingEnd { content_index: usize },
-    ToolCallStart { content_index: usize, block_index: Option<i64>, id: Box<str>, name: Box<str> },
+    ToolCallStart { content_index: usize, id: Box<str>, name: Box<str> },
     /// `arguments` is the whole partial-JSON parse of the arguments so far.
     ToolCallDelta { content_index: usize, delta: Box<str>, arguments: Value },
-    ToolCallEnd { content_index: usize, arguments: Value },
+    /// The one strict parse of the whole argument text (pi-ai `parseToolCallArguments`):
+    /// `{}` and `arguments_error` when it is not a JSON object.
+    ToolCallEnd { content_index: usize, arguments: Value, arguments_error: Option<String> },
     /// Sets `usage`; no event. (Boxed, as the rarer variants' large fields are: every
     /// op queued for a slow consumer is the size of the largest variant.)
     Usage(Box<Usage>),
-    /// Sets `stopReason`; no event.
-    StopReason(StopReason),
+    /// Bedrock's `messageStop`: sets `rawStopReason`, `stopReason` and, for a reason that
+    /// maps to `error`, `errorMessage`; no event.
+    StopReason { reason: StopReason, raw: Option<String>, error_message: Option<String> },
     /// Final success event.
     Done { reason: StopReason },
     /// Final failure event. `message` is pi-ai's `errorMessage` text.
     Error { reason: StopReason, message: String, error: Box<Error> },
-    /// Bedrock answered 200 (pi-ai then calls `options.onResponse`); no event.
-    Response { status: u16, request_id: Option<String> },
+    /// Bedrock answered 200 (pi-ai then calls `options.onResponse` with the status and
+    /// every response header, names lower-case, repeated ones joined with ", "); no event.
+    Response { status: u16, request_id: Option<String>, headers: Vec<(String, String)> },
+    /// Bedrock refused the strict "prefer" tools for Claude's strict-tool limits and the
+    /// request was sent again without them: pi-ai's `bedrock_strict_tools_fallback`
+    /// diagnostic, with Bedrock's message; no event.
+    StrictToolsFallback { message: String },
     /// Raw mode: one Bedrock event (`{ [event_type]: payload }`), payload verified JSON.
     Raw { event_type: Box<str>, payload: Bytes },
 }
@@ -125,9 +163,18 @@ enum BlockKind {
 #[derive(Debug)]
 struct Block {
     kind: BlockKind,
-    /// Bedrock's index; `None` once the block stopped (pi-ai deletes `block.index`).
+    /// Bedrock's index while the block is open (pi-ai's `openBlocks`); `None` once stopped.
     index: Option<i64>,
     partial_json: String,
+    redacted: bool,
+    /// Redacted reasoning bytes so far (base64-encoded once, when the block settles).
+    redacted_bytes: Vec<u8>,
+}
+
+impl Block {
+    fn new(kind: BlockKind, index: Option<i64>) -> Block {
+        Block { kind, index, partial_json: String::new(), redacted: false, redacted_bytes: Vec::new() }
+    }
 }
 
 /// Stateful mapper for one stream.
@@ -136,7 +183,7 @@ pub struct Mapper {
     cost: ModelCost,
     blocks: Vec<Block>,
     stop_reason: StopReason,
-    /// Bedrock's raw stop reason when it mapped to `error`, for the error's `awsType`.
+    /// Bedrock's raw stop reason, for the error's `awsType` when it mapped to `error`.
     raw_stop_reason: Option<String>,
 }
 
@@ -225,6 +272,15 @@ struct WireUsage {
     cache_read: Option<f64>,
     #[serde(rename = "cacheWriteInputTokens")]
     cache_write: Option<f64>,
+    #[serde(rename = "cacheDetails")]
+    cache_details: Option<Vec<CacheDetail>>,
+}
+
+#[derive(Deserialize)]
+struct CacheDetail {
+    ttl: Option<String>,
+    #[serde(rename = "inputTokens")]
+    input: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -295,6 +351,10 @@ pub fn exception_frame_error(message: &Message) -> (Error, String) {
     let mut error = Error::aws(&name, text.clone(), None);
     // In-stream errors follow the type's own retryability (no HTTP status to go by).
     error.retryable = error.code.is_retryable();
+    if !modeled {
+        // The SDK names an unmodeled exception by its header as sent (`accessDeniedException`).
+        error.aws_type = Some(raw_type.to_string());
+    }
     let shown = if modeled {
         format_aws_error_message(&name, &text)
     } else {
@@ -315,7 +375,7 @@ pub fn error_frame_error(message: &Message) -> (Error, String) {
 
 impl Mapper {
     pub fn new(cost: ModelCost) -> Self {
-        Mapper { cost, blocks: Vec::new(), stop_reason: StopReason::Stop, raw_stop_reason: None }
+        Mapper { cost, blocks: Vec::new(), stop_reason: StopReason::Pending, raw_stop_reason: None }
     }
 
     fn find(&self, index: Option<i64>) -> Option<usize> {
@@ -339,10 +399,9 @@ impl Mapper {
             "contentBlockStart" => {
                 let e: BlockStartEvent = parse(event_type, payload)?;
                 if let Some(tool) = e.start.and_then(|s| s.tool_use) {
-                    self.blocks.push(Block { kind: BlockKind::ToolCall, index: e.index, partial_json: String::new() });
+                    self.blocks.push(Block::new(BlockKind::ToolCall, e.index));
                     out.push(Op::ToolCallStart {
                         content_index: self.blocks.len() - 1,
-                        block_index: e.index,
                         id: tool.id.unwrap_or_default().into(),
                         name: tool.name.unwrap_or_default().into(),
                     });
@@ -350,29 +409,33 @@ impl Mapper {
             }
             "contentBlockDelta" => {
                 let e: BlockDeltaEvent = parse(event_type, payload)?;
-                self.map_delta(e, out);
+                self.map_delta(e, out)?;
             }
             "contentBlockStop" => {
                 let e: BlockStopEvent = parse(event_type, payload)?;
                 if let Some(i) = self.find(e.index) {
+                    self.settle(i, out);
                     let block = &mut self.blocks[i];
-                    block.index = None;
                     out.push(match block.kind {
                         BlockKind::Text => Op::TextEnd { content_index: i },
                         BlockKind::Thinking => Op::ThinkingEnd { content_index: i },
-                        BlockKind::ToolCall => Op::ToolCallEnd {
-                            content_index: i,
-                            arguments: parse_streaming_json(&std::mem::take(&mut block.partial_json)),
-                        },
+                        BlockKind::ToolCall => {
+                            let (arguments, arguments_error) =
+                                parse_tool_call_arguments(&std::mem::take(&mut block.partial_json));
+                            Op::ToolCallEnd { content_index: i, arguments, arguments_error }
+                        }
                     });
                 }
             }
             "messageStop" => {
                 let e: MessageStopEvent = parse(event_type, payload)?;
                 self.stop_reason = StopReason::from_bedrock(e.stop_reason.as_deref());
-                self.raw_stop_reason =
-                    if self.stop_reason == StopReason::Error { Some(e.stop_reason.unwrap_or_default()) } else { None };
-                out.push(Op::StopReason(self.stop_reason));
+                self.raw_stop_reason = e.stop_reason.clone();
+                out.push(Op::StopReason {
+                    reason: self.stop_reason,
+                    error_message: StopReason::error_message(e.stop_reason.as_deref()),
+                    raw: e.stop_reason,
+                });
             }
             "metadata" => {
                 let e: MetadataEvent = parse(event_type, payload)?;
@@ -386,8 +449,8 @@ impl Mapper {
         Ok(())
     }
 
-    fn map_delta(&mut self, e: BlockDeltaEvent, out: &mut Vec<Op>) {
-        let Some(delta) = e.delta else { return };
+    fn map_delta(&mut self, e: BlockDeltaEvent, out: &mut Vec<Op>) -> Result<(), Error> {
+        let Some(delta) = e.delta else { return Ok(()) };
         let found = self.find(e.index);
         // The SDK keeps every member present in the delta; pi-ai looks at text first,
         // then toolUse, then reasoningContent.
@@ -395,9 +458,9 @@ impl Mapper {
             let i = match found {
                 Some(i) => i,
                 None => {
-                    self.blocks.push(Block { kind: BlockKind::Text, index: e.index, partial_json: String::new() });
+                    self.blocks.push(Block::new(BlockKind::Text, e.index));
                     let i = self.blocks.len() - 1;
-                    out.push(Op::TextStart { content_index: i, block_index: e.index });
+                    out.push(Op::TextStart { content_index: i });
                     i
                 }
             };
@@ -409,52 +472,106 @@ impl Mapper {
             let input = tool.input.unwrap_or_default();
             let block = &mut self.blocks[i];
             block.partial_json.push_str(&input);
-            let arguments = parse_streaming_json(&block.partial_json);
+            let arguments = streaming_tool_arguments(&block.partial_json);
             out.push(Op::ToolCallDelta { content_index: i, delta: input.into(), arguments });
         } else if let Some(reasoning) = delta.reasoning {
             let i = match found {
                 Some(i) => i,
                 None => {
-                    self.blocks.push(Block { kind: BlockKind::Thinking, index: e.index, partial_json: String::new() });
+                    self.blocks.push(Block::new(BlockKind::Thinking, e.index));
                     let i = self.blocks.len() - 1;
-                    out.push(Op::ThinkingStart { content_index: i, block_index: e.index });
+                    out.push(Op::ThinkingStart { content_index: i });
                     i
                 }
             };
             if self.blocks[i].kind != BlockKind::Thinking {
-                return;
+                return Ok(());
             }
             if let Some(text) = reasoning.text.filter(|t| !t.is_empty()) {
                 out.push(Op::ThinkingDelta { content_index: i, delta: text });
             }
-            if let Some(signature) = reasoning.signature.filter(|s| !s.is_empty()) {
+            // `thinkingSignature` holds a signature or the redacted payload, never both.
+            if let Some(signature) = reasoning.signature.filter(|s| !s.is_empty() && !self.blocks[i].redacted) {
                 out.push(Op::ThinkingSignature { content_index: i, signature });
             }
             if let Some(data) = reasoning.redacted.filter(|d| !d.is_empty()) {
-                out.push(Op::ThinkingRedacted { content_index: i, data });
+                // A blob on the wire (base64 in JSON); the SDK hands pi-ai the bytes.
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(data.as_bytes())
+                    .map_err(|e| Error::protocol(format!("malformed contentBlockDelta event from Bedrock: redactedContent is not base64: {e}")))?;
+                let block = &mut self.blocks[i];
+                if !bytes.is_empty() {
+                    if !block.redacted {
+                        block.redacted = true;
+                        out.push(Op::ThinkingRedacted { content_index: i });
+                        out.push(Op::ThinkingDelta { content_index: i, delta: REDACTED_THINKING_PLACEHOLDER.to_string() });
+                    }
+                    self.blocks[i].redacted_bytes.extend_from_slice(&bytes);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes open block `i` in the stream state: a redacted thinking block gets its bytes
+    /// as base64 in `thinkingSignature` (pi-ai `flushRedactedContent`).
+    fn settle(&mut self, i: usize, out: &mut Vec<Op>) {
+        let block = &mut self.blocks[i];
+        block.index = None;
+        if block.redacted && !block.redacted_bytes.is_empty() {
+            let data = base64::engine::general_purpose::STANDARD.encode(std::mem::take(&mut block.redacted_bytes));
+            out.push(Op::ThinkingRedactedData { content_index: i, data });
+        }
+    }
+
+    /// pi-ai `flushOpenBlocks`: settles the blocks a stream ended without stopping (on
+    /// `done` and on failure alike), without their end events.
+    pub fn flush_open_blocks(&mut self, out: &mut Vec<Op>) {
+        for i in 0..self.blocks.len() {
+            if self.blocks[i].index.is_some() || !self.blocks[i].redacted_bytes.is_empty() {
+                self.settle(i, out);
             }
         }
     }
 
-    /// pi-ai `handleMetadata` + `calculateCost`, same arithmetic order so the doubles match.
+    /// pi-ai `handleMetadata` + `calculateCost` (price tiers, one-hour cache writes at
+    /// twice the input price), same arithmetic order so the doubles match.
     fn usage(&self, u: &WireUsage) -> Usage {
         let input = or_zero(u.input);
         let output = or_zero(u.output);
         let cache_read = or_zero(u.cache_read);
         let cache_write = or_zero(u.cache_write);
+        let cache_write_1h = u.cache_details.as_ref().map(|details| {
+            details
+                .iter()
+                .map(|d| if d.ttl.as_deref() == Some("1h") { d.input.unwrap_or(0.0) } else { 0.0 })
+                .fold(0.0, |total, n| total + n)
+        });
         let total_tokens = match or_zero(u.total) {
             0.0 => input + output,
             t => t,
         };
-        let cost_input = (self.cost.input / 1000000.0) * input;
-        let cost_output = (self.cost.output / 1000000.0) * output;
-        let cost_cache_read = (self.cost.cache_read / 1000000.0) * cache_read;
-        let cost_cache_write = (self.cost.cache_write / 1000000.0) * cache_write;
+        let prompt_tokens = input + cache_read + cache_write;
+        let (mut rates, mut matched) = ((self.cost.input, self.cost.output, self.cost.cache_read, self.cost.cache_write), -1.0);
+        for tier in &self.cost.tiers {
+            if prompt_tokens > tier.input_tokens_above && tier.input_tokens_above > matched {
+                rates = (tier.input, tier.output, tier.cache_read, tier.cache_write);
+                matched = tier.input_tokens_above;
+            }
+        }
+        let (rate_input, rate_output, rate_cache_read, rate_cache_write) = rates;
+        let long_write = cache_write_1h.unwrap_or(0.0);
+        let short_write = cache_write - long_write;
+        let cost_input = (rate_input / 1000000.0) * input;
+        let cost_output = (rate_output / 1000000.0) * output;
+        let cost_cache_read = (rate_cache_read / 1000000.0) * cache_read;
+        let cost_cache_write = (rate_cache_write * short_write + rate_input * 2.0 * long_write) / 1000000.0;
         Usage {
             input,
             output,
             cache_read,
             cache_write,
+            cache_write_1h,
             total_tokens,
             cost_input,
             cost_output,
@@ -464,26 +581,159 @@ impl Mapper {
         }
     }
 
-    /// The final op once the body ended cleanly: `done`, or pi-ai's "An unknown error
-    /// occurred" when the stop reason mapped to `error`.
-    pub fn finish(&self) -> Op {
-        if self.stop_reason == StopReason::Error {
-            let raw = self.raw_stop_reason.clone().unwrap_or_default();
-            let mut error =
-                Error::new(ErrorCode::from_stop_reason(&raw), format!("Bedrock stopped the response with stopReason {raw:?}"));
-            // Bedrock's own stop reason, for reasons newer than our codes.
-            error.aws_type = Some(raw);
-            error.retryable = false;
-            Op::Error { reason: StopReason::Error, message: "An unknown error occurred".into(), error: Box::new(error) }
-        } else {
-            Op::Done { reason: self.stop_reason }
-        }
+    /// The final ops once the body ended cleanly: open blocks settled, then `done`; or an
+    /// error when Bedrock never said why it stopped (`Bedrock stream ended without a stop
+    /// reason`) or its stop reason maps to `error` (`Provider stopped with: <reason>`).
+    pub fn finish(&mut self, out: &mut Vec<Op>) {
+        self.flush_open_blocks(out);
+        out.push(match self.stop_reason {
+            StopReason::Pending => {
+                let mut error = Error::protocol("Bedrock stream ended without a stop reason");
+                error.retryable = false;
+                Op::Error { reason: StopReason::Error, message: error.message.clone(), error: Box::new(error) }
+            }
+            StopReason::Error => {
+                let raw = self.raw_stop_reason.clone().unwrap_or_default();
+                let mut error = Error::new(
+                    ErrorCode::from_stop_reason(&raw),
+                    format!("Bedrock stopped the response with stopReason {raw:?}"),
+                );
+                // Bedrock's own stop reason, for reasons newer than our codes.
+                error.aws_type = Some(raw.clone());
+                error.retryable = false;
+                let message = StopReason::error_message(Some(&raw)).unwrap_or_else(|| "An unknown error occurred".into());
+                Op::Error { reason: StopReason::Error, message, error: Box::new(error) }
+            }
+            reason => Op::Done { reason },
+        });
     }
 }
+
+/// pi-ai's text for redacted reasoning (its Anthropic path's placeholder).
+pub const REDACTED_THINKING_PLACEHOLDER: &str = "[Reasoning redacted]";
 
 /// The final error op for a failure: `aborted` keeps pi-ai's reason for cancellation.
 pub fn error_op(error: Error, shown: Option<String>) -> Op {
     let reason = if error.code == ErrorCode::Aborted { StopReason::Aborted } else { StopReason::Error };
     let message = shown.unwrap_or_else(|| error.message.clone());
     Op::Error { reason, message, error: Box::new(error) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn map(mapper: &mut Mapper, events: &[(&str, Value)]) -> Vec<Op> {
+        let mut ops = Vec::new();
+        for (event_type, payload) in events {
+            mapper.map_event(event_type, payload.to_string().as_bytes(), &mut ops).expect("maps");
+        }
+        mapper.finish(&mut ops);
+        ops
+    }
+
+    fn final_error(ops: &[Op]) -> (&str, &Error) {
+        match ops.last() {
+            Some(Op::Error { message, error, .. }) => (message, error),
+            other => panic!("expected an error op, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn no_message_stop_is_an_error_not_a_success() {
+        let mut mapper = Mapper::new(ModelCost::default());
+        let ops = map(&mut mapper, &[("messageStart", json!({"role": "assistant"}))]);
+        assert_eq!(final_error(&ops).0, "Bedrock stream ended without a stop reason");
+    }
+
+    #[test]
+    fn unknown_stop_reasons_name_the_reason() {
+        let mut mapper = Mapper::new(ModelCost::default());
+        let ops = map(&mut mapper, &[("messageStop", json!({"stopReason": "guardrail_intervened"}))]);
+        assert!(matches!(&ops[0], Op::StopReason { reason: StopReason::Error, raw: Some(r), error_message: Some(m) }
+            if r == "guardrail_intervened" && m == "Provider stopped with: guardrail_intervened"));
+        let (message, error) = final_error(&ops);
+        assert_eq!(message, "Provider stopped with: guardrail_intervened");
+        assert_eq!(error.aws_type.as_deref(), Some("guardrail_intervened"));
+        let mut mapper = Mapper::new(ModelCost::default());
+        let ops = map(&mut mapper, &[("messageStop", json!({}))]);
+        assert_eq!(final_error(&ops).0, "An unknown error occurred");
+        let mut mapper = Mapper::new(ModelCost::default());
+        let ops = map(&mut mapper, &[("messageStop", json!({"stopReason": "end_turn"}))]);
+        assert!(matches!(&ops[0], Op::StopReason { reason: StopReason::Stop, raw: Some(r), error_message: None } if r == "end_turn"));
+        assert!(matches!(ops.last(), Some(Op::Done { reason: StopReason::Stop })));
+    }
+
+    #[test]
+    fn redacted_reasoning_streams_the_placeholder_and_base64s_all_bytes_at_stop() {
+        let mut mapper = Mapper::new(ModelCost::default());
+        let delta = |d: Value| ("contentBlockDelta", json!({"contentBlockIndex": 0, "delta": {"reasoningContent": d}}));
+        // Two chunks whose base64 texts do not concatenate to the base64 of their bytes.
+        let ops = map(
+            &mut mapper,
+            &[
+                delta(json!({"signature": "sig"})),
+                delta(json!({"redactedContent": "AQ=="})),
+                delta(json!({"redactedContent": "AgM=", "signature": "ignored"})),
+                ("contentBlockStop", json!({"contentBlockIndex": 0})),
+                ("messageStop", json!({"stopReason": "end_turn"})),
+            ],
+        );
+        let kinds: Vec<String> = ops.iter().map(|op| format!("{op:?}")).collect();
+        assert!(matches!(&ops[2], Op::ThinkingRedacted { content_index: 0 }), "{kinds:?}");
+        assert!(matches!(&ops[3], Op::ThinkingDelta { delta, .. } if delta == REDACTED_THINKING_PLACEHOLDER), "{kinds:?}");
+        assert_eq!(ops.iter().filter(|op| matches!(op, Op::ThinkingSignature { .. })).count(), 1, "{kinds:?}");
+        assert!(matches!(&ops[4], Op::ThinkingRedactedData { data, .. } if data == "AQID"), "{kinds:?}");
+        assert!(matches!(&ops[5], Op::ThinkingEnd { content_index: 0 }), "{kinds:?}");
+        // A stream that settles with the block open still gets the bytes.
+        let mut mapper = Mapper::new(ModelCost::default());
+        let ops = map(&mut mapper, &[delta(json!({"redactedContent": "AQ=="})), ("messageStop", json!({"stopReason": "end_turn"}))]);
+        assert!(ops.iter().any(|op| matches!(op, Op::ThinkingRedactedData { data, .. } if data == "AQ==")), "{ops:?}");
+        assert!(!ops.iter().any(|op| matches!(op, Op::ThinkingEnd { .. })), "{ops:?}");
+    }
+
+    #[test]
+    fn tool_arguments_get_one_strict_parse_at_stop() {
+        let mut mapper = Mapper::new(ModelCost::default());
+        let ops = map(
+            &mut mapper,
+            &[
+                ("contentBlockStart", json!({"contentBlockIndex": 0, "start": {"toolUse": {"toolUseId": "t", "name": "f"}}})),
+                ("contentBlockDelta", json!({"contentBlockIndex": 0, "delta": {"toolUse": {"input": "{\"a\": [1, 2"}}})),
+                ("contentBlockStop", json!({"contentBlockIndex": 0})),
+                ("messageStop", json!({"stopReason": "tool_use"})),
+            ],
+        );
+        let end = ops.iter().find_map(|op| match op {
+            Op::ToolCallEnd { arguments, arguments_error, .. } => Some((arguments, arguments_error)),
+            _ => None,
+        });
+        let (arguments, error) = end.expect("tool call end");
+        assert_eq!(arguments, &json!({}));
+        let error = error.as_deref().expect("argumentsError");
+        assert!(error.ends_with("\n\nReceived arguments:\n{\"a\": [1, 2"), "{error}");
+    }
+
+    #[test]
+    fn cost_uses_price_tiers_and_charges_one_hour_writes_at_twice_input() {
+        let cost = ModelCost {
+            input: 3.0,
+            output: 15.0,
+            cache_read: 0.3,
+            cache_write: 3.75,
+            tiers: vec![CostTier { input_tokens_above: 200_000.0, input: 6.0, output: 22.5, cache_read: 0.6, cache_write: 7.5 }],
+        };
+        let mapper = Mapper::new(cost);
+        let usage = |v: Value| mapper.usage(&serde_json::from_value(v).expect("usage"));
+        let small = usage(json!({"inputTokens": 1000, "outputTokens": 10, "cacheWriteInputTokens": 300,
+            "cacheDetails": [{"ttl": "5m", "inputTokens": 100}, {"ttl": "1h", "inputTokens": 200}]}));
+        assert_eq!(small.cache_write_1h, Some(200.0));
+        assert_eq!(small.cost_input, 3.0 / 1e6 * 1000.0);
+        assert_eq!(small.cost_cache_write, (3.75 * 100.0 + 3.0 * 2.0 * 200.0) / 1e6);
+        let large = usage(json!({"inputTokens": 150_000, "cacheReadInputTokens": 60_000, "outputTokens": 10}));
+        assert_eq!(large.cache_write_1h, None);
+        assert_eq!(large.cost_input, 6.0 / 1e6 * 150_000.0);
+        assert_eq!(large.cost_output, 22.5 / 1e6 * 10.0);
+    }
 }

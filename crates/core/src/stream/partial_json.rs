@@ -1,53 +1,33 @@
-//! Tool-call arguments parsed while they stream, exactly as pi-ai 0.73.x does it
-//! (`utils/json-parse.js` `parseStreamingJson`, which uses `partial-json` 0.1.7 with
-//! `Allow.ALL` and a repair pass for bad string escapes). A port, not a redesign: the
-//! gateway sees the same `arguments` object at every `toolcall_delta` as with pi-ai.
-//!
-//! Known divergences, all on inputs no model emits: `Infinity`/`NaN` literals become
-//! `null` (JSON cannot carry them to JS), numbers outside f64 range fail like malformed
-//! input, and a `__proto__` key stays an own property.
+//! Tool-call arguments as pi-ai 1.6 reads them: while they stream (`StreamingJsonParser`
+//! in utils/streaming-json.js, [`streaming_tool_arguments`]) and once complete
+//! (`parseToolCallArguments` in utils/json-parse.js, [`parse_tool_call_arguments`]).
+//! A port, not a redesign: the gateway sees the same `arguments` at every
+//! `toolcall_delta` as with pi-ai.
 
 use serde_json::{Map, Value};
 
-/// `parseStreamingJson`: always returns a value; `{}` when nothing parses.
-pub fn parse_streaming_json(partial: &str) -> Value {
-    if partial.trim().is_empty() {
-        return Value::Object(Map::new());
+/// pi-ai 1.6 `parseToolCallArguments`: the one strict parse of a tool call's complete
+/// argument text (with `repairJson`'s repair pass). Blank text is `{}`; text that is not
+/// a JSON object gives `{}` and the error, `<reason>\n\nReceived arguments:\n<text>`.
+/// DIFF: `<reason>` is serde_json's wording, not V8's `JSON.parse` message.
+pub fn parse_tool_call_arguments(json: &str) -> (Value, Option<String>) {
+    if json.trim().is_empty() {
+        return (Value::Object(Map::new()), None);
     }
-    if let Some(v) = parse_json_with_repair(partial) {
-        return v;
-    }
-    if let Some(v) = partial_parse(partial) {
-        return null_to_empty(v);
-    }
-    if let Some(v) = partial_parse(&repair_json(partial)) {
-        return null_to_empty(v);
-    }
-    Value::Object(Map::new())
-}
-
-fn null_to_empty(v: Value) -> Value {
-    if v.is_null() {
-        Value::Object(Map::new())
-    } else {
-        v
-    }
-}
-
-fn json_parse(bytes: &[u8]) -> Option<Value> {
-    serde_json::from_slice(bytes).ok()
-}
-
-fn parse_json_with_repair(s: &str) -> Option<Value> {
-    if let Some(v) = json_parse(s.as_bytes()) {
-        return Some(v);
-    }
-    let repaired = repair_json(s);
-    if repaired != s {
-        json_parse(repaired.as_bytes())
-    } else {
-        None
-    }
+    let parsed = serde_json::from_str::<Value>(json).or_else(|first| {
+        let repaired = repair_json(json);
+        if repaired == json {
+            Err(first)
+        } else {
+            serde_json::from_str::<Value>(&repaired)
+        }
+    });
+    let reason = match parsed {
+        Ok(value @ Value::Object(_)) => return (value, None),
+        Ok(_) => "Tool arguments must be a JSON object".to_string(),
+        Err(e) => e.to_string(),
+    };
+    (Value::Object(Map::new()), Some(format!("{reason}\n\nReceived arguments:\n{json}")))
 }
 
 /// `repairJson`: escapes raw control characters inside strings and doubles backslashes
@@ -123,238 +103,401 @@ pub fn repair_json(json: &str) -> String {
     out
 }
 
-/// `partial-json`'s `parse(s, Allow.ALL)`; `None` where it throws.
-fn partial_parse(s: &str) -> Option<Value> {
-    let trimmed = s.trim();
-    if trimmed.is_empty() {
-        return None;
-    }
-    let mut parser = Parser { b: trimmed.as_bytes(), i: 0 };
-    parser.parse_any().ok()
-}
-
-/// partial-json distinguishes "partial" from "malformed", but with `Allow.ALL` every
-/// caller catches both alike, so one error kind is enough.
-struct Failed;
-
-struct Parser<'a> {
-    b: &'a [u8],
-    i: usize,
-}
-
-/// JS `substring(a, b)`: negative clamps to 0, arguments swap when reversed.
-fn js_substring(b: &[u8], start: isize, end: isize) -> &[u8] {
-    let len = b.len() as isize;
-    let s = start.clamp(0, len) as usize;
-    let e = end.clamp(0, len) as usize;
-    if s <= e {
-        &b[s..e]
-    } else {
-        &b[e..s]
-    }
-}
-
-fn last_index_of(b: &[u8], needle: u8) -> isize {
-    b.iter().rposition(|&c| c == needle).map(|p| p as isize).unwrap_or(-1)
-}
-
-fn with_quote(prefix: &[u8]) -> Vec<u8> {
-    let mut v = Vec::with_capacity(prefix.len() + 1);
-    v.extend_from_slice(prefix);
-    v.push(b'"');
-    v
-}
-
-impl Parser<'_> {
-    fn len(&self) -> usize {
-        self.b.len()
-    }
-
-    fn at(&self, i: usize) -> Option<u8> {
-        self.b.get(i).copied()
-    }
-
-    fn skip_blank(&mut self) {
-        while self.i < self.len() && matches!(self.b[self.i], b' ' | b'\n' | b'\r' | b'\t') {
-            self.i += 1;
-        }
-    }
-
-    /// Whole literal at the cursor, or (when the input ends early) a prefix of it.
-    fn literal(&self, word: &[u8]) -> bool {
-        let rest = &self.b[self.i.min(self.len())..];
-        rest.starts_with(word) || (rest.len() < word.len() && word.starts_with(rest))
-    }
-
-    fn parse_any(&mut self) -> Result<Value, Failed> {
-        self.skip_blank();
-        if self.i >= self.len() {
-            return Err(Failed);
-        }
-        match self.b[self.i] {
-            b'"' => return self.parse_str(),
-            b'{' => return self.parse_obj(),
-            b'[' => return self.parse_arr(),
-            _ => {}
-        }
-        if self.literal(b"null") {
-            self.i += 4;
-            return Ok(Value::Null);
-        }
-        if self.literal(b"true") {
-            self.i += 4;
-            return Ok(Value::Bool(true));
-        }
-        if self.literal(b"false") {
-            self.i += 5;
-            return Ok(Value::Bool(false));
-        }
-        if self.literal(b"Infinity") {
-            self.i += 8;
-            return Ok(Value::Null);
-        }
-        let rest = self.len() - self.i;
-        if self.b[self.i..].starts_with(b"-Infinity") || (1 < rest && rest < 9 && b"-Infinity".starts_with(&self.b[self.i..])) {
-            self.i += 9;
-            return Ok(Value::Null);
-        }
-        if self.literal(b"NaN") {
-            self.i += 3;
-            return Ok(Value::Null);
-        }
-        self.parse_num()
-    }
-
-    fn parse_str(&mut self) -> Result<Value, Failed> {
-        let start = self.i;
-        let mut escape = false;
-        self.i += 1;
-        while self.i < self.len() && (self.b[self.i] != b'"' || (escape && self.b[self.i - 1] == b'\\')) {
-            escape = if self.b[self.i] == b'\\' { !escape } else { false };
-            self.i += 1;
-        }
-        if self.at(self.i) == Some(b'"') {
-            self.i += 1;
-            let end = self.i - escape as usize;
-            return json_parse(&self.b[start..end]).ok_or(Failed);
-        }
-        let end = self.i - escape as usize;
-        if let Some(v) = json_parse(&with_quote(&self.b[start..end])) {
-            return Ok(v);
-        }
-        let cut = js_substring(self.b, start as isize, last_index_of(self.b, b'\\'));
-        json_parse(&with_quote(cut)).ok_or(Failed)
-    }
-
-    fn parse_obj(&mut self) -> Result<Value, Failed> {
-        self.i += 1;
-        self.skip_blank();
-        let mut obj = Map::new();
-        while self.at(self.i) != Some(b'}') {
-            self.skip_blank();
-            if self.i >= self.len() {
-                return Ok(Value::Object(obj));
-            }
-            let key = match self.parse_str() {
-                Ok(Value::String(k)) => k,
-                Ok(other) => other.to_string(),
-                Err(Failed) => return Ok(Value::Object(obj)),
-            };
-            self.skip_blank();
-            self.i += 1; // colon
-            match self.parse_any() {
-                Ok(value) => {
-                    obj.insert(key, value);
-                }
-                Err(Failed) => return Ok(Value::Object(obj)),
-            }
-            self.skip_blank();
-            if self.at(self.i) == Some(b',') {
-                self.i += 1;
-            }
-        }
-        self.i += 1;
-        Ok(Value::Object(obj))
-    }
-
-    fn parse_arr(&mut self) -> Result<Value, Failed> {
-        self.i += 1;
-        let mut arr = Vec::new();
-        while self.at(self.i) != Some(b']') {
-            match self.parse_any() {
-                Ok(v) => arr.push(v),
-                Err(Failed) => return Ok(Value::Array(arr)),
-            }
-            self.skip_blank();
-            if self.at(self.i) == Some(b',') {
-                self.i += 1;
-            }
-        }
-        self.i += 1;
-        Ok(Value::Array(arr))
-    }
-
-    fn parse_num(&mut self) -> Result<Value, Failed> {
-        if self.i == 0 {
-            if self.b == b"-" {
-                return Err(Failed);
-            }
-            if let Some(v) = json_parse(self.b) {
-                return Ok(v);
-            }
-            let cut = js_substring(self.b, 0, last_index_of(self.b, b'e'));
-            return json_parse(cut).ok_or(Failed);
-        }
-        let start = self.i;
-        if self.at(self.i) == Some(b'-') {
-            self.i += 1;
-        }
-        while let Some(c) = self.at(self.i) {
-            if matches!(c, b',' | b']' | b'}') {
-                break;
-            }
-            self.i += 1;
-        }
-        if let Some(v) = json_parse(&self.b[start..self.i]) {
-            return Ok(v);
-        }
-        if &self.b[start..self.i] == b"-" {
-            return Err(Failed);
-        }
-        let cut = js_substring(self.b, start as isize, last_index_of(self.b, b'e'));
-        json_parse(cut).ok_or(Failed)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
-    fn partial_objects_parse_like_pi_ai() {
-        // Expected values produced by pi-ai 0.73.x parseStreamingJson on the same inputs.
-        let cases: Vec<(&str, Value)> = vec![
-            ("", json!({})),
-            ("{", json!({})),
-            ("{\"a", json!({})),
-            ("{\"a\":", json!({})),
-            ("{\"a\": \"hel", json!({"a": "hel"})),
-            ("{\"a\": 12", json!({"a": 12})),
-            ("{\"a\": [1, 2", json!({"a": [1, 2]})),
-            ("{\"a\": tr", json!({"a": true})),
-            ("{\"a\": {\"b\": nu", json!({"a": {"b": null}})),
-            ("{\"path\": \"C:\\dir", json!({"path": "C:"})),
-            ("{\"a\": \"x\\", json!({"a": "x"})),
-            ("{\"a\": 1}", json!({"a": 1})),
-            ("null", Value::Null),
-            ("{\"a\": \"\\u12", json!({"a": ""})),
-            ("[1, {\"x\": -", json!([1, {}])),
-            ("{\"a\":1e", json!({"a": 1})),
-            ("{\"a\": \"line\nbreak\"}", json!({"a": "line\nbreak"})),
+    fn partial_arguments_read_like_pi_ai_1_6() {
+        // Expected values produced by pi-ai 1.6.0's ToolCallArgumentsStream on the same inputs.
+        let cases: Vec<(&str, &str)> = vec![
+            ("", "{}"),
+            ("{", "{}"),
+            ("{\"a", "{}"),
+            ("{\"a\":", "{}"),
+            ("{\"a\": \"hel", "{\"a\": \"hel\"}"),
+            ("{\"a\": \"hel ", "{\"a\": \"hel \"}"),
+            ("{\"a\": 12", "{\"a\": 12}"),
+            ("{\"a\": [1, 2", "{\"a\": [1, 2]}"),
+            ("{\"a\": tr", "{\"a\": true}"),
+            ("{\"a\": {\"b\": nu", "{\"a\": {\"b\": null}}"),
+            ("{\"path\": \"C:\\dir", "{\"path\": \"C:\\\\dir\"}"),
+            ("{\"a\": \"x\\", "{\"a\": \"x\"}"),
+            ("{\"a\": 1}", "{\"a\": 1}"),
+            ("null", "{}"),
+            ("{\"a\": \"\\u12", "{\"a\": \"\"}"),
+            ("{\"a\": \"\\u00e9\\ud83d\\ude00!", "{\"a\": \"é😀!\"}"),
+            ("[1, {\"x\": -", "{}"),
+            ("{\"a\":1e", "{\"a\": 1}"),
+            ("{\"a\": \"line\nbreak\"}", "{\"a\": \"line\\nbreak\"}"),
+            ("{\"a\" 1 \"b\": 2", "{\"a\": 1, \"b\": 2}"),
+            ("{\"a\": 1, \"b\": xyz, \"c\": 3}", "{\"a\": 1, \"c\": 3}"),
+            ("{\"a\": 1} trailing", "{\"a\": 1}"),
+            ("{\"a\": [1, 2}", "{\"a\": [1, 2]}"),
+            ("{\"a\":1.5e+", "{\"a\": 1.5}"),
+            ("{\"a\": -0.5, \"b\": [true, false, null]}", "{\"a\": -0.5, \"b\": [true, false, null]}"),
+            ("{\"k\": \"v\", \"k\": \"w\"}", "{\"k\": \"w\"}"),
+            ("\"str", "{}"),
+            ("[1,2", "{}"),
+            ("{\"a\": [{\"b\": \"c\\td\\q\"}]", "{\"a\": [{\"b\": \"c\\td\\\\q\"}]}"),
         ];
         for (input, want) in cases {
-            assert_eq!(parse_streaming_json(input), want, "input {input:?}");
+            let want: Value = serde_json::from_str(want).expect("expected JSON");
+            assert_eq!(streaming_tool_arguments(input), want, "input {input:?}");
         }
     }
+}
+
+/// The partial arguments pi-ai 1.6 shows at each `toolcall_delta`: the value of the text so
+/// far read by its `StreamingJsonParser` (utils/streaming-json.js), as an object (`{}` while
+/// the value is anything else). Rules for incomplete text: an open string shows what was
+/// read (trailing whitespace kept, an unfinished escape held back); open containers show
+/// their members and elements so far; a member whose key or value has not started is
+/// omitted; an unfinished literal shows once it is a prefix of `true`/`false`/`null`, an
+/// unfinished number once its digits form one. Malformed text is read leniently: raw
+/// control characters kept, invalid escapes kept as text, missing commas and colons
+/// tolerated, values in invalid positions and unknown words dropped, text after the root
+/// value ignored. DIFF: pi-ai's snapshot of a very large open container (thousands of
+/// elements) may lag a few deltas behind the text to bound its copying; this one never lags.
+pub fn streaming_tool_arguments(text: &str) -> Value {
+    match StreamingJson::read(text) {
+        Some(value @ Value::Object(_)) => value,
+        _ => Value::Object(Map::new()),
+    }
+}
+
+#[derive(Clone)]
+enum Slot {
+    Root,
+    Element,
+    Member(String),
+}
+
+#[derive(PartialEq, Clone, Copy)]
+enum Phase {
+    Key,
+    Colon,
+    Value,
+    Comma,
+}
+
+struct Frame {
+    container: Value,
+    slot: Option<Slot>,
+    key: Option<String>,
+    phase: Phase,
+}
+
+struct OpenString {
+    is_key: bool,
+    slot: Option<Slot>,
+    units: Vec<u16>,
+    escape: String,
+}
+
+#[derive(Default)]
+struct StreamingJson {
+    root: Option<Value>,
+    root_started: bool,
+    done: bool,
+    stack: Vec<Frame>,
+    string: Option<OpenString>,
+    scalar: String,
+    scalar_slot: Option<Slot>,
+}
+
+fn is_delimiter(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r' | ',' | ':' | '{' | '}' | '[' | ']' | '"')
+}
+
+fn is_json_number(token: &str) -> bool {
+    let b = token.as_bytes();
+    let mut i = 0;
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    match b.get(i) {
+        Some(b'0') => i += 1,
+        Some(c) if c.is_ascii_digit() => {
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+        }
+        _ => return false,
+    }
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start {
+            return false;
+        }
+    }
+    if matches!(b.get(i), Some(b'e') | Some(b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+') | Some(b'-')) {
+            i += 1;
+        }
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+fn number_value(token: &str) -> Option<Value> {
+    let n: f64 = token.parse().ok()?;
+    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        return Some(Value::from(n as i64));
+    }
+    serde_json::Number::from_f64(n).map(Value::Number)
+}
+
+const LITERALS: [(&str, fn() -> Value); 3] =
+    [("true", || Value::Bool(true)), ("false", || Value::Bool(false)), ("null", || Value::Null)];
+
+/// A complete number or literal token's value; `None` (dropped) for anything else.
+fn scalar_value(token: &str) -> Option<Value> {
+    if let Some((_, v)) = LITERALS.iter().find(|(l, _)| *l == token) {
+        return Some(v());
+    }
+    if is_json_number(token) {
+        number_value(token)
+    } else {
+        None
+    }
+}
+
+/// What an unfinished number or literal at the end of the text shows.
+fn pending_scalar_value(token: &str) -> Option<Value> {
+    if token.is_empty() || token.len() > 64 {
+        return None;
+    }
+    if let Some((_, v)) = LITERALS.iter().find(|(l, _)| l.starts_with(token)) {
+        return Some(v());
+    }
+    if is_json_number(token) {
+        return number_value(token);
+    }
+    // An exponent without digits is ignored: `1.5e` shows 1.5.
+    let cut = token.find(['e', 'E'])?;
+    let rest = &token[cut + 1..];
+    if (rest.is_empty() || rest == "+" || rest == "-") && is_json_number(&token[..cut]) {
+        number_value(&token[..cut])
+    } else {
+        None
+    }
+}
+
+impl StreamingJson {
+    fn read(text: &str) -> Option<Value> {
+        let mut p = StreamingJson::default();
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            if p.done {
+                break;
+            }
+            if p.string.is_some() {
+                p.string_char(c);
+            } else if !p.scalar.is_empty() {
+                if is_delimiter(c) {
+                    p.end_scalar();
+                    if !p.done {
+                        p.structural(c);
+                    }
+                } else {
+                    p.scalar.push(c);
+                }
+            } else {
+                p.structural(c);
+            }
+        }
+        p.snapshot()
+    }
+
+    fn value_slot(&self) -> Option<Slot> {
+        match self.stack.last() {
+            None => (!self.root_started).then_some(Slot::Root),
+            Some(f) if f.container.is_array() => Some(Slot::Element),
+            Some(f) if matches!(f.phase, Phase::Value | Phase::Colon) => f.key.clone().map(Slot::Member),
+            Some(_) => None,
+        }
+    }
+
+    fn place(&mut self, slot: Option<Slot>, value: Value) {
+        match slot {
+            None => {}
+            Some(Slot::Root) => {
+                self.root = Some(value);
+                self.root_started = true;
+            }
+            Some(Slot::Element) => {
+                if let Some(Value::Array(a)) = self.stack.last_mut().map(|f| &mut f.container) {
+                    a.push(value);
+                }
+            }
+            Some(Slot::Member(key)) => {
+                if let Some(Value::Object(m)) = self.stack.last_mut().map(|f| &mut f.container) {
+                    m.insert(key, value);
+                }
+            }
+        }
+    }
+
+    fn value_ended(&mut self) {
+        match self.stack.last_mut() {
+            Some(f) => f.phase = Phase::Comma,
+            None => {
+                if self.root_started {
+                    self.done = true;
+                }
+            }
+        }
+    }
+
+    fn structural(&mut self, c: char) {
+        match c {
+            ' ' | '\t' | '\n' | '\r' => {}
+            '"' => {
+                let key = self.stack.last().is_some_and(|f| f.container.is_object() && matches!(f.phase, Phase::Key | Phase::Comma));
+                let slot = if key { None } else { self.value_slot() };
+                if matches!(slot, Some(Slot::Root)) {
+                    self.root_started = true;
+                }
+                self.string = Some(OpenString { is_key: key, slot, units: Vec::new(), escape: String::new() });
+            }
+            '{' | '[' => {
+                let slot = self.value_slot();
+                if matches!(slot, Some(Slot::Root)) {
+                    self.root_started = true;
+                }
+                let container = if c == '{' { Value::Object(Map::new()) } else { Value::Array(Vec::new()) };
+                let phase = if c == '{' { Phase::Key } else { Phase::Value };
+                self.stack.push(Frame { container, slot, key: None, phase });
+            }
+            '}' | ']' => {
+                if let Some(frame) = self.stack.pop() {
+                    self.place(frame.slot, frame.container);
+                    self.value_ended();
+                }
+            }
+            ':' => {
+                if let Some(f) = self.stack.last_mut() {
+                    if f.container.is_object() && f.phase == Phase::Colon {
+                        f.phase = Phase::Value;
+                    }
+                }
+            }
+            ',' => {
+                if let Some(f) = self.stack.last_mut() {
+                    f.phase = if f.container.is_array() { Phase::Value } else { Phase::Key };
+                }
+            }
+            other => {
+                self.scalar.push(other);
+                self.scalar_slot = self.value_slot();
+            }
+        }
+    }
+
+    fn end_scalar(&mut self) {
+        let token = std::mem::take(&mut self.scalar);
+        let slot = self.scalar_slot.take();
+        if let Some(value) = scalar_value(&token) {
+            self.place(slot, value);
+        }
+        self.value_ended();
+    }
+
+    fn string_char(&mut self, c: char) {
+        let Some(s) = self.string.as_mut() else { return };
+        if !s.escape.is_empty() {
+            if s.escape == "\\" {
+                let simple = match c {
+                    '"' => Some('"'),
+                    '\\' => Some('\\'),
+                    '/' => Some('/'),
+                    'b' => Some('\u{8}'),
+                    'f' => Some('\u{c}'),
+                    'n' => Some('\n'),
+                    'r' => Some('\r'),
+                    't' => Some('\t'),
+                    _ => None,
+                };
+                if let Some(d) = simple {
+                    s.escape.clear();
+                    push_char(&mut s.units, d);
+                    return;
+                }
+                if c == 'u' {
+                    s.escape.push('u');
+                    return;
+                }
+                // Invalid escape: the backslash stays as text, `c` is read normally.
+                s.escape.clear();
+                push_char(&mut s.units, '\\');
+            } else if c.is_ascii_hexdigit() {
+                s.escape.push(c);
+                if s.escape.len() == 6 {
+                    let unit = u16::from_str_radix(&s.escape[2..], 16).unwrap_or(0xfffd);
+                    s.units.push(unit);
+                    s.escape.clear();
+                }
+                return;
+            } else {
+                // `\u` without four hex digits: kept as text, `c` is read normally.
+                let literal = std::mem::take(&mut s.escape);
+                for ch in literal.chars() {
+                    push_char(&mut s.units, ch);
+                }
+            }
+        }
+        match c {
+            '"' => {
+                let s = self.string.take().unwrap_or_else(|| unreachable!());
+                let text = String::from_utf16_lossy(&s.units);
+                if s.is_key {
+                    if let Some(f) = self.stack.last_mut() {
+                        f.key = Some(text);
+                        f.phase = Phase::Colon;
+                    }
+                } else {
+                    self.place(s.slot, Value::String(text));
+                    self.value_ended();
+                }
+            }
+            '\\' => s.escape.push('\\'),
+            other => push_char(&mut s.units, other),
+        }
+    }
+
+    /// The value of the text read: open strings, a pending scalar and open containers
+    /// folded into their parents.
+    fn snapshot(mut self) -> Option<Value> {
+        if let Some(s) = self.string.take() {
+            if !s.is_key {
+                self.place(s.slot, Value::String(String::from_utf16_lossy(&s.units)));
+            }
+        } else if !self.scalar.is_empty() {
+            let slot = self.scalar_slot.take();
+            if let Some(v) = pending_scalar_value(&self.scalar) {
+                self.place(slot, v);
+            }
+        }
+        while let Some(frame) = self.stack.pop() {
+            self.place(frame.slot, frame.container);
+        }
+        self.root
+    }
+}
+
+fn push_char(units: &mut Vec<u16>, c: char) {
+    let mut buf = [0u16; 2];
+    units.extend_from_slice(c.encode_utf16(&mut buf));
 }

@@ -175,6 +175,10 @@ pub(super) async fn run(
                 // pi-ai 1.6: once, without the strict "prefer" tools.
                 crate::debug_log!("stream {}: strict tools over Claude's limits, retrying without them", request.model_id);
                 request.body = strict_fallback.take().unwrap_or_default();
+                let fallback = Op::StrictToolsFallback { message: error.message.clone() };
+                if tx.send(vec![fallback].into()).await.is_err() {
+                    return;
+                }
             }
             Attempt::FailedEarly(error, shown) => {
                 let delay = if error.retryable && attempt < settings.max_retries {
@@ -359,11 +363,28 @@ async fn attempt_once(
         request_id.as_deref().unwrap_or("-"),
         attempt + 1
     );
-    if tx.send(vec![Op::Response { status: status.as_u16(), request_id: request_id.clone() }].into()).await.is_err() {
+    let headers = response_headers(response.headers());
+    if tx.send(vec![Op::Response { status: status.as_u16(), request_id: request_id.clone(), headers }].into()).await.is_err() {
         return Attempt::ConsumerGone;
     }
     let body = response.into_body();
     stream_body(body, request, settings, first_event_deadline, request_id, tx).await
+}
+
+/// Every response header as Node reports it to the AWS SDK (names lower-case, a repeated
+/// header's values joined with ", "); values that are not visible ASCII are read as Latin-1.
+fn response_headers(headers: &http::HeaderMap) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::with_capacity(headers.keys_len());
+    for name in headers.keys() {
+        let value = headers
+            .get_all(name)
+            .iter()
+            .map(|v| v.as_bytes().iter().map(|&b| b as char).collect::<String>())
+            .collect::<Vec<_>>()
+            .join(", ");
+        out.push((name.as_str().to_string(), value));
+    }
+    out
 }
 
 /// Parses an HTTP error response the way the AWS SDK for JS does (restJson1): type from
@@ -450,7 +471,7 @@ async fn stream_body(
     tx: &mpsc::Sender<Chunk>,
 ) -> Attempt {
     let mut decoder = FrameDecoder::default();
-    let mut mapper = Mapper::new(request.cost);
+    let mut mapper = Mapper::new(request.cost.clone());
     // The ops mapped from one read of the body, sent as one chunk: one channel hand-off
     // (and at most one wake-up of the consumer) per read instead of per event.
     let mut ops: Vec<Op> = Vec::new();
@@ -467,6 +488,7 @@ async fn stream_body(
             let error: Error = $error;
             let error = error.with_request_id(request_id.clone());
             if output_began {
+                mapper.flush_open_blocks(&mut ops);
                 ops.push(mapper::error_op(error, $shown));
                 let _ = tx.send(std::mem::take(&mut ops).into()).await;
                 return Attempt::Finished;
@@ -490,8 +512,15 @@ async fn stream_body(
                             fail!(Error::protocol(format!("{event_type} event payload is not JSON")), None);
                         }
                         ops.push(Op::Raw { event_type: event_type.into(), payload: message.payload.clone() });
-                    } else if let Err(e) = mapper.map_event(event_type, &message.payload, &mut ops) {
-                        fail!(e, None);
+                    } else {
+                        let at = ops.len();
+                        if let Err(e) = mapper.map_event(event_type, &message.payload, &mut ops) {
+                            fail!(e, None);
+                        }
+                        if settings.provider_events {
+                            // After the mapping, so the payload is known to be JSON.
+                            ops.insert(at, Op::Raw { event_type: event_type.into(), payload: message.payload.clone() });
+                        }
                     }
                 }
                 Some("exception") => {
@@ -574,14 +603,16 @@ async fn stream_body(
     if let Err(e) = decoder.finish() {
         fail!(e, None);
     }
-    let last = if settings.raw { Op::Done { reason: mapper::StopReason::Stop } } else { mapper.finish() };
-    let last = match last {
-        Op::Error { reason, message, error } => {
-            Op::Error { reason, message, error: Box::new(error.with_request_id(request_id.clone())) }
-        }
-        other => other,
-    };
-    let _ = tx.send(vec![last].into()).await;
+    let mut last = Vec::new();
+    if settings.raw {
+        last.push(Op::Done { reason: mapper::StopReason::Stop });
+    } else {
+        mapper.finish(&mut last);
+    }
+    if let Some(Op::Error { error, .. }) = last.last_mut() {
+        **error = std::mem::replace(&mut **error, Error::internal("")).with_request_id(request_id.clone());
+    }
+    let _ = tx.send(last.into()).await;
     Attempt::Finished
 }
 
