@@ -31,7 +31,7 @@ async fn a_hundred_streams_against_an_always_throttling_server_send_at_most_two_
             let request = ConverseStreamRequest {
                 model_id: MODEL.into(),
                 body: serde_json::to_vec(&body).expect("json").into(),
-                cost: ModelCost { input: 0.0, output: 0.0, cache_read: 0.0, cache_write: 0.0 },
+                cost: ModelCost::default(),
             };
             tokio::spawn(ConverseStream::start(request, s).collect())
         })

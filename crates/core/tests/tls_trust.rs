@@ -41,7 +41,7 @@ async fn stream(emu: &Emulator) -> Vec<Op> {
     let request = ConverseStreamRequest {
         model_id: "amazon.nova-micro-v1:0".into(),
         body: serde_json::to_vec(&body).expect("json").into(),
-        cost: ModelCost { input: 0.0, output: 0.0, cache_read: 0.0, cache_write: 0.0 },
+        cost: ModelCost::default(),
     };
     ConverseStream::start(request, settings).collect().await
 }
