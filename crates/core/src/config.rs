@@ -152,7 +152,7 @@ pub fn settings_from_value(root: &Value, file: Option<String>, env: &dyn EnvLook
         provider.as_ref().and_then(|p| p.base_url.as_deref()),
         None,
         env,
-    );
+    )?;
 
     Ok(BedrockSettings {
         file,

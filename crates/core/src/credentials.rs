@@ -134,7 +134,12 @@ fn is_true(value: Option<String>) -> bool {
 
 /// An SDK default chain that sees exactly `env` (and the real file system).
 async fn sdk_default_chain(env: HashMap<String, String>, profile: Option<&str>, region: &str) -> SharedCredentialsProvider {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    // STS, SSO and container-credential calls trust what the runtime trusts (crate::tls).
+    if let Ok(client) = crate::tls::sdk_http_client(&env) {
+        loader = loader.http_client(client);
+    }
+    let mut loader = loader
         .env(Env::from(env))
         .fs(Fs::real())
         .region(Region::new(region.to_string()));
@@ -256,7 +261,21 @@ pub async fn probe_credentials(options: ProbeOptions) -> ProbeResult {
     let started = Instant::now();
     let budget = options.timeout.unwrap_or(DEFAULT_PROBE_TIMEOUT).max(Duration::from_millis(1));
     let env = env_map_or_process(&options.env);
-    let (region, region_source) = resolve_region(options.region.as_deref(), None, options.profile.as_deref(), &env);
+    let (region, region_source) = match resolve_region(options.region.as_deref(), None, options.profile.as_deref(), &env) {
+        Ok(found) => found,
+        Err(e) => {
+            return ProbeResult {
+                available: false,
+                source: None,
+                expires_at_ms: None,
+                region: options.region.clone().unwrap_or_default(),
+                region_source: RegionSource::Config,
+                detail: e.message,
+                tried: Vec::new(),
+                identity: None,
+            }
+        }
+    };
     let mut tried = chain_stages(&env);
 
     let found = |creds: Credentials, tried: Vec<String>, region: String| {
@@ -383,7 +402,9 @@ pub async fn resolve_auth(options: &AuthOptions) -> Result<Auth> {
         return Ok(Auth::Bearer(token));
     }
     let env = env_map_or_process(&options.env);
-    let (region, _) = resolve_region(options.region.as_deref(), None, options.profile.as_deref(), &env);
+    let (region, _) = resolve_region(options.region.as_deref(), None, options.profile.as_deref(), &env)?;
+    // A named AWS_CA_BUNDLE that cannot be used is reported, not silently not trusted.
+    crate::tls::trust_roots(&env)?;
     // One provider per distinct credential setup, kept for the life of the process: the
     // runtime resolves auth for every stream, and rebuilding the chain each time would
     // re-read profile files and re-ask IMDS / credential_process per request.

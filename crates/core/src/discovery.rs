@@ -21,7 +21,7 @@ use crate::config::{BedrockSettings, DEFAULT_CONTEXT_WINDOW, DEFAULT_MAX_TOKENS,
 use crate::credentials::{credential_identity, detect_auth_marker, key_identity, probe_credentials, resolve_auth, AuthOptions, ProbeOptions};
 use crate::error::{Error, ErrorCode, Result};
 use crate::model_family::{self, Cost};
-use crate::region::{resolve_region, Endpoints, EnvLookup};
+use crate::region::{resolve_region, EndpointConfig, Endpoints, EnvLookup};
 
 pub const API: &str = "bedrock-converse-stream";
 pub const AUTH: &str = "aws-sdk";
@@ -419,7 +419,7 @@ struct Resolved {
     timeout: Duration,
 }
 
-fn resolve_options(options: &DiscoveryOptions) -> Resolved {
+fn resolve_options(options: &DiscoveryOptions) -> Result<Resolved> {
     let env_owned;
     let env: &dyn EnvLookup = match &options.env {
         Some(map) => map,
@@ -428,7 +428,7 @@ fn resolve_options(options: &DiscoveryOptions) -> Resolved {
             &env_owned
         }
     };
-    let (region, _) = resolve_region(options.region.as_deref(), None, options.profile.as_deref(), env);
+    let (region, _) = resolve_region(options.region.as_deref(), None, options.profile.as_deref(), env)?;
     let filter = normalize_provider_filter(&options.provider_filter);
     let refresh_secs = match options.refresh_interval_secs {
         None => DEFAULT_REFRESH_INTERVAL_SECS,
@@ -459,7 +459,7 @@ fn resolve_options(options: &DiscoveryOptions) -> Resolved {
         endpoint.as_deref().unwrap_or(""),
         credential_identity(&auth_options)
     );
-    Resolved {
+    Ok(Resolved {
         region,
         filter,
         refresh_secs,
@@ -468,7 +468,7 @@ fn resolve_options(options: &DiscoveryOptions) -> Resolved {
         auth_options,
         key,
         timeout: options.timeout.unwrap_or(Duration::from_secs(30)),
-    }
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -491,21 +491,35 @@ pub fn api_call_count(operation: &str) -> u64 {
     API_CALLS.get().and_then(|m| m.lock().ok().map(|m| m.get(operation).copied().unwrap_or(0))).unwrap_or(0)
 }
 
+/// The control-plane endpoint for `r`: its explicit endpoint, else the configured endpoint
+/// URLs / FIPS / dual-stack settings of its environment through the SDK's resolver.
+fn control_endpoints(r: &Resolved) -> Result<Endpoints> {
+    let config = match &r.auth_options.env {
+        Some(env) => EndpointConfig::from_env(env),
+        None => EndpointConfig::from_env(&crate::region::ProcessEnv),
+    };
+    Endpoints::resolve_with(&r.region, None, r.endpoint.as_deref(), &config)
+}
+
 async fn build_client(r: &Resolved) -> Result<(aws_sdk_bedrock::Client, Auth)> {
     let auth = resolve_auth(&r.auth_options).await?;
-    let endpoints = Endpoints::resolve(&r.region, None, r.endpoint.as_deref());
+    let endpoints = control_endpoints(r)?;
     let timeouts = aws_smithy_types::timeout::TimeoutConfig::builder()
         .connect_timeout(r.timeout.min(Duration::from_secs(10)))
         .operation_attempt_timeout(r.timeout)
         .build();
+    let http_client = match &r.auth_options.env {
+        Some(env) => crate::tls::sdk_http_client(env)?,
+        None => crate::tls::sdk_http_client(&crate::region::ProcessEnv)?,
+    };
     let mut builder = aws_sdk_bedrock::Config::builder()
         .behavior_version(BehaviorVersion::latest())
+        .http_client(http_client)
         .region(Region::new(r.region.clone()))
         .timeout_config(timeouts)
         .retry_config(aws_smithy_types::retry::RetryConfig::standard().with_max_attempts(3));
-    if endpoints.custom {
-        builder = builder.endpoint_url(endpoints.control.clone());
-    }
+    // Resolved by control_endpoints (the SDK's own rules, plus configured endpoint URLs).
+    builder = builder.endpoint_url(endpoints.control.clone());
     match &auth {
         Auth::Bearer(token) => {
             let uri = endpoints.control.parse::<http::Uri>().map_err(|_| {
@@ -659,7 +673,7 @@ async fn fetch(r: &Resolved) -> Result<Snapshot> {
             Error::new(ErrorCode::NoCredentials, format!("no AWS credentials for Bedrock discovery: {}", detail.join(" ")))
         })?;
     }
-    let endpoint = Endpoints::resolve(&r.region, None, r.endpoint.as_deref()).control;
+    let endpoint = control_endpoints(r)?.control;
     let (fms, profiles) = tokio::join!(
         list_foundation_models(&client, &r.region, &endpoint),
         list_all_profiles(&client, &r.region, &endpoint)
@@ -748,7 +762,8 @@ pub async fn application_profile_base_model(arn: &str, options: ProfileLookupOpt
         profile: options.profile.clone(),
         timeout: Some(options.timeout.unwrap_or(Duration::from_secs(5))),
         ..Default::default()
-    });
+    })
+    .ok()?;
     let (client, _) = build_client(&resolved).await.ok()?;
     count_call("GetInferenceProfile");
     let output = client.get_inference_profile().inference_profile_identifier(arn).send().await.ok()?;
@@ -845,7 +860,7 @@ fn finish(r: &Resolved, mode: Mode, outcome: std::result::Result<(Arc<Snapshot>,
 
 /// Discovers the models (SPEC §4), from cache when fresh.
 pub async fn discover_models(options: DiscoveryOptions) -> Result<DiscoveryResult> {
-    let r = resolve_options(&options);
+    let r = resolve_options(&options)?;
 
     if r.refresh_secs == 0 {
         let outcome = fetch(&r).await.map(|s| {
@@ -1102,10 +1117,16 @@ pub async fn resolve_bedrock_provider(settings: &BedrockSettings, options: Provi
     let explicit = settings.provider.as_ref();
     let base_url = explicit
         .and_then(|p| p.base_url.clone())
-        .unwrap_or_else(|| format!("https://bedrock-runtime.{}.amazonaws.com", settings.region));
+        .map(Ok)
+        .unwrap_or_else(|| {
+            let config = match &options.env {
+                Some(env) => EndpointConfig::from_env(env),
+                None => EndpointConfig::from_env(&crate::region::ProcessEnv),
+            };
+            Endpoints::resolve_with(&settings.region, None, None, &config).map(|e| e.runtime)
+        })?;
     let endpoint = options.endpoint.clone().or_else(|| {
-        let e = Endpoints::resolve(&settings.region, Some(&base_url), None);
-        e.custom.then_some(e.control)
+        Endpoints::resolve(&settings.region, Some(&base_url), None).ok().filter(|e| e.custom).map(|e| e.control)
     });
 
     if let Some(p) = explicit.filter(|p| !p.models.is_empty()) {

@@ -21,6 +21,7 @@ pub mod model_family;
 pub mod region;
 pub mod request;
 pub mod stream;
+pub mod tls;
 
 pub use error::{Error, ErrorCode, Result};
 pub mod auth;

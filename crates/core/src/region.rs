@@ -9,6 +9,8 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+use crate::error::{Error, Result};
+
 pub const DEFAULT_REGION: &str = "us-east-1";
 
 /// Where the resolved region came from.
@@ -23,6 +25,8 @@ pub enum RegionSource {
     /// `region` of the active profile in the AWS config file.
     Profile,
     Default,
+    /// The region field of an ARN model id (`arn:aws:bedrock:<region>:...`).
+    Arn,
 }
 
 impl RegionSource {
@@ -34,6 +38,7 @@ impl RegionSource {
             RegionSource::AwsDefaultRegion => "env: AWS_DEFAULT_REGION",
             RegionSource::Profile => "profile",
             RegionSource::Default => "default",
+            RegionSource::Arn => "model ARN",
         }
     }
 }
@@ -123,7 +128,7 @@ fn region_in_ini(text: &str, profile: &str) -> Option<String> {
         if in_section {
             if let Some((key, value)) = line.split_once('=') {
                 if key.trim() == "region" {
-                    let value = value.trim();
+                    let value = strip_inline_comment(value).trim();
                     if !value.is_empty() {
                         return Some(value.to_string());
                     }
@@ -134,9 +139,54 @@ fn region_in_ini(text: &str, profile: &str) -> Option<String> {
     None
 }
 
-/// Resolves the region: `configured` → baseUrl's region (standard hosts) → `AWS_REGION`
-/// → `AWS_DEFAULT_REGION` → active profile's region → `us-east-1`.
+/// Refuses a region that is not a valid host label before it reaches any URL: the region
+/// is spliced into `https://bedrock-runtime.<region>.amazonaws.com`, so a value such as
+/// `x@evil:443/` would otherwise send the request (and its signature or bearer key) to
+/// another host. The rule is the AWS SDK's own: the generated endpoint `Params` builder
+/// rejects a region that is not a host label (`isValidHostLabel(region, allowDots)`).
+pub fn validate_region(region: &str, source: RegionSource) -> Result<()> {
+    check_region(region, &format!(" (from {})", source.as_str()))
+}
+
+fn check_region(region: &str, from: &str) -> Result<()> {
+    match aws_sdk_bedrock::config::endpoint::Params::builder().region(region).build() {
+        Ok(_) => Ok(()),
+        Err(_) => Err(Error::invalid_argument(format!(
+            "region {region:?}{from} is not a valid AWS region: a region must be a host label \
+             (letters, digits, '-', '.'); nothing was sent"
+        ))),
+    }
+}
+
+/// [`resolve_region_unchecked`], then [`validate_region`] on the winner: every region
+/// this crate puts in a URL comes from here (or from an ARN, validated where it is read).
 pub fn resolve_region(
+    configured: Option<&str>,
+    base_url: Option<&str>,
+    profile: Option<&str>,
+    env: &dyn EnvLookup,
+) -> Result<(String, RegionSource)> {
+    let (region, source) = resolve_region_unchecked(configured, base_url, profile, env);
+    validate_region(&region, source)?;
+    Ok((region, source))
+}
+
+/// A property value without its trailing comment: as the SDK's profile parser
+/// (aws-runtime env_config `prepare_line`), `#` or `;` starts one when whitespace precedes it.
+fn strip_inline_comment(value: &str) -> &str {
+    let mut prev_whitespace = false;
+    for (i, c) in value.char_indices() {
+        if (c == '#' || c == ';') && prev_whitespace {
+            return &value[..i];
+        }
+        prev_whitespace = c.is_whitespace();
+    }
+    value
+}
+
+/// Resolves the region: `configured` → baseUrl's region (standard hosts) → `AWS_REGION`
+/// → `AWS_DEFAULT_REGION` → active profile's region → `us-east-1`. Not validated.
+fn resolve_region_unchecked(
     configured: Option<&str>,
     base_url: Option<&str>,
     profile: Option<&str>,
@@ -175,6 +225,38 @@ pub fn standard_runtime_region(base_url: &str) -> Option<String> {
     }
 }
 
+/// Endpoint settings the AWS SDKs read from the environment: FIPS and dual-stack hosts,
+/// configured endpoint URLs (`AWS_ENDPOINT_URL_<SERVICE>` over `AWS_ENDPOINT_URL`, both
+/// ignored under `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EndpointConfig {
+    pub use_fips: bool,
+    pub use_dual_stack: bool,
+    /// `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`, else `AWS_ENDPOINT_URL`.
+    pub runtime_url: Option<String>,
+    /// `AWS_ENDPOINT_URL_BEDROCK`, else `AWS_ENDPOINT_URL`.
+    pub control_url: Option<String>,
+}
+
+impl EndpointConfig {
+    pub fn from_env(env: &dyn EnvLookup) -> EndpointConfig {
+        let flag = |name: &str| env.get(name).map(|v| v.eq_ignore_ascii_case("true")).unwrap_or(false);
+        let configured = |name: &str| {
+            if flag("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") {
+                None
+            } else {
+                env.get(name).or_else(|| env.get("AWS_ENDPOINT_URL")).map(|u| u.trim_end_matches('/').to_string())
+            }
+        };
+        EndpointConfig {
+            use_fips: flag("AWS_USE_FIPS_ENDPOINT"),
+            use_dual_stack: flag("AWS_USE_DUALSTACK_ENDPOINT"),
+            runtime_url: configured("AWS_ENDPOINT_URL_BEDROCK_RUNTIME"),
+            control_url: configured("AWS_ENDPOINT_URL_BEDROCK"),
+        }
+    }
+}
+
 /// Where requests go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoints {
@@ -182,31 +264,102 @@ pub struct Endpoints {
     pub control: String,
     /// Runtime (Converse, ConverseStream).
     pub runtime: String,
-    /// `true` when an explicit non-standard endpoint is used verbatim.
+    /// `true` when an explicit non-AWS endpoint serves both planes verbatim.
     pub custom: bool,
 }
 
-impl Endpoints {
-    /// `endpoint` (explicit override) wins, else a non-standard `base_url`; both are used
-    /// verbatim for both planes (the emulator and proxies serve both on one URL). A
-    /// standard baseUrl, or none, gives AWS's hosts for `region`.
-    pub fn resolve(region: &str, base_url: Option<&str>, endpoint: Option<&str>) -> Endpoints {
-        let explicit = endpoint
-            .map(str::trim)
-            .filter(|e| !e.is_empty())
-            .or_else(|| base_url.map(str::trim).filter(|b| !b.is_empty() && standard_runtime_region(b).is_none()));
-        match explicit {
-            Some(url) => {
-                let url = url.trim_end_matches('/').to_string();
-                Endpoints { control: url.clone(), runtime: url, custom: true }
-            }
-            None => Endpoints {
-                control: format!("https://bedrock.{region}.amazonaws.com"),
-                runtime: format!("https://bedrock-runtime.{region}.amazonaws.com"),
-                custom: false,
-            },
-        }
+/// Polls a future that is ready at once (the SDK's generated resolvers answer synchronously).
+fn ready<F: std::future::Future>(future: F) -> Option<F::Output> {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(v) => Some(v),
+        std::task::Poll::Pending => None,
     }
+}
+
+/// The runtime and control-plane hosts for `region` from the AWS SDK for Rust's generated
+/// endpoint rules (`aws-sdk-bedrockruntime` / `aws-sdk-bedrock` `DefaultResolver`):
+/// partitions (`amazonaws.com.cn`, ISO, EUSC), FIPS and dual-stack variants.
+fn sdk_endpoints(region: &str, fips: bool, dual_stack: bool) -> Result<(String, String)> {
+    use aws_sdk_bedrock::config::endpoint::ResolveEndpoint as _;
+    use aws_sdk_bedrockruntime::config::endpoint::ResolveEndpoint as _;
+    let failed = |plane: &str, e: &dyn std::fmt::Display| {
+        Error::invalid_argument(format!("no {plane} endpoint for region {region:?} (fips={fips}, dualstack={dual_stack}): {e}"))
+    };
+    let runtime_params = aws_sdk_bedrockruntime::config::endpoint::Params::builder()
+        .region(region)
+        .use_fips(fips)
+        .use_dual_stack(dual_stack)
+        .build()
+        .map_err(|e| failed("runtime", &e))?;
+    let resolver = aws_sdk_bedrockruntime::config::endpoint::DefaultResolver::new();
+    let runtime = ready(resolver.resolve_endpoint(&runtime_params))
+        .ok_or_else(|| failed("runtime", &"resolver did not answer"))?
+        .map_err(|e| failed("runtime", &e))?;
+    let control_params = aws_sdk_bedrock::config::endpoint::Params::builder()
+        .region(region)
+        .use_fips(fips)
+        .use_dual_stack(dual_stack)
+        .build()
+        .map_err(|e| failed("control-plane", &e))?;
+    let resolver = aws_sdk_bedrock::config::endpoint::DefaultResolver::new();
+    let control = ready(resolver.resolve_endpoint(&control_params))
+        .ok_or_else(|| failed("control-plane", &"resolver did not answer"))?
+        .map_err(|e| failed("control-plane", &e))?;
+    Ok((runtime.url().trim_end_matches('/').to_string(), control.url().trim_end_matches('/').to_string()))
+}
+
+/// Whether `url` is an AWS-operated host (a VPC endpoint, a FIPS or regional host): such a
+/// runtime endpoint serves only the runtime, never the control plane.
+fn is_aws_host(url: &str) -> bool {
+    let Ok(uri) = url.parse::<http::Uri>() else { return false };
+    let host = uri.host().unwrap_or("").to_ascii_lowercase();
+    [".amazonaws.com", ".amazonaws.com.cn", ".api.aws", ".c2s.ic.gov", ".sc2s.sgov.gov", ".cloud.adc-e.uk", ".csp.hci.ic.gov", ".amazonaws.eu"]
+        .iter()
+        .any(|suffix| host.ends_with(suffix))
+}
+
+impl Endpoints {
+    /// [`Endpoints::resolve_with`] without endpoint settings from the environment.
+    pub fn resolve(region: &str, base_url: Option<&str>, endpoint: Option<&str>) -> Result<Endpoints> {
+        Endpoints::resolve_with(region, base_url, endpoint, &EndpointConfig::default())
+    }
+
+    /// `endpoint` (explicit override) wins, used verbatim for both planes (the emulator and
+    /// proxies serve both on one URL); so does a non-AWS `base_url`. An AWS runtime
+    /// baseUrl that is not the standard one (VPC endpoint) is the runtime only: the control
+    /// plane is resolved for the region. A standard baseUrl only implies its region (and
+    /// FIPS when it is a `bedrock-runtime-fips.` host). Otherwise the configured endpoint
+    /// URLs, else the SDK's rules for `region`, FIPS and dual-stack.
+    pub fn resolve_with(region: &str, base_url: Option<&str>, endpoint: Option<&str>, config: &EndpointConfig) -> Result<Endpoints> {
+        let verbatim = |url: &str| {
+            let url = url.trim_end_matches('/').to_string();
+            Endpoints { control: url.clone(), runtime: url, custom: true }
+        };
+        if let Some(url) = endpoint.map(str::trim).filter(|e| !e.is_empty()) {
+            return Ok(verbatim(url));
+        }
+        let base_url = base_url.map(str::trim).filter(|b| !b.is_empty());
+        let standard_base = base_url.filter(|b| standard_runtime_region(b).is_some());
+        if let Some(url) = base_url.filter(|b| standard_runtime_region(b).is_none() && !is_aws_host(b)) {
+            return Ok(verbatim(url));
+        }
+        check_region(region, "")?;
+        let fips = config.use_fips || standard_base.map(is_fips_host).unwrap_or(false);
+        let (sdk_runtime, sdk_control) = sdk_endpoints(region, fips, config.use_dual_stack)?;
+        let runtime = match base_url.filter(|b| standard_runtime_region(b).is_none()) {
+            // An AWS runtime endpoint of the user's (VPC endpoint): the runtime only.
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => config.runtime_url.clone().unwrap_or(sdk_runtime),
+        };
+        let control = config.control_url.clone().unwrap_or(sdk_control);
+        Ok(Endpoints { control, runtime, custom: false })
+    }
+}
+
+fn is_fips_host(url: &str) -> bool {
+    url.parse::<http::Uri>().ok().and_then(|u| u.host().map(|h| h.to_ascii_lowercase().starts_with("bedrock-runtime-fips."))).unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -220,12 +373,12 @@ mod tests {
     #[test]
     fn region_order_is_config_env_profile_default() {
         let e = env(&[("AWS_REGION", "eu-west-1"), ("AWS_DEFAULT_REGION", "eu-central-1")]);
-        assert_eq!(resolve_region(Some("ap-south-1"), None, None, &e), ("ap-south-1".into(), RegionSource::Config));
-        assert_eq!(resolve_region(None, None, None, &e), ("eu-west-1".into(), RegionSource::AwsRegion));
+        assert_eq!(resolve_region(Some("ap-south-1"), None, None, &e).expect("valid region"), ("ap-south-1".into(), RegionSource::Config));
+        assert_eq!(resolve_region(None, None, None, &e).expect("valid region"), ("eu-west-1".into(), RegionSource::AwsRegion));
         let e = env(&[("AWS_REGION", "  "), ("AWS_DEFAULT_REGION", "eu-central-1")]);
-        assert_eq!(resolve_region(Some(" "), None, None, &e), ("eu-central-1".into(), RegionSource::AwsDefaultRegion));
+        assert_eq!(resolve_region(Some(" "), None, None, &e).expect("valid region"), ("eu-central-1".into(), RegionSource::AwsDefaultRegion));
         let e = env(&[("HOME", "/nonexistent-home-for-test")]);
-        assert_eq!(resolve_region(None, None, None, &e), ("us-east-1".into(), RegionSource::Default));
+        assert_eq!(resolve_region(None, None, None, &e).expect("valid region"), ("us-east-1".into(), RegionSource::Default));
     }
 
     #[test]
@@ -233,14 +386,14 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("bn-region-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let file = dir.join("config");
-        std::fs::write(&file, "[default]\nregion = us-west-1\n\n[profile work]\n# comment\nregion=eu-north-1\n")
+        std::fs::write(&file, "[default]\nregion = us-west-1   # where we run\n\n[profile work]\n# comment\nregion=eu-north-1 ;x\n")
             .expect("write");
         let path = file.to_string_lossy().to_string();
         let e = env(&[("AWS_CONFIG_FILE", &path), ("AWS_PROFILE", "work")]);
-        assert_eq!(resolve_region(None, None, None, &e), ("eu-north-1".into(), RegionSource::Profile));
+        assert_eq!(resolve_region(None, None, None, &e).expect("valid region"), ("eu-north-1".into(), RegionSource::Profile));
         let e = env(&[("AWS_CONFIG_FILE", &path)]);
-        assert_eq!(resolve_region(None, None, None, &e), ("us-west-1".into(), RegionSource::Profile));
-        assert_eq!(resolve_region(None, None, Some("work"), &e).0, "eu-north-1");
+        assert_eq!(resolve_region(None, None, None, &e).expect("valid region"), ("us-west-1".into(), RegionSource::Profile));
+        assert_eq!(resolve_region(None, None, Some("work"), &e).expect("valid region").0, "eu-north-1");
         let _ = std::fs::remove_dir_all(&dir);
     }
 
@@ -255,18 +408,83 @@ mod tests {
         assert_eq!(standard_runtime_region("http://127.0.0.1:4599"), None);
 
         let e = env(&[("AWS_REGION", "us-west-2")]);
-        let (region, source) = resolve_region(None, Some("https://bedrock-runtime.eu-west-3.amazonaws.com"), None, &e);
+        let (region, source) = resolve_region(None, Some("https://bedrock-runtime.eu-west-3.amazonaws.com"), None, &e).expect("valid region");
         assert_eq!((region.as_str(), source), ("eu-west-3", RegionSource::BaseUrl));
 
-        let std = Endpoints::resolve("eu-west-3", Some("https://bedrock-runtime.eu-west-3.amazonaws.com"), None);
+        let std = Endpoints::resolve("eu-west-3", Some("https://bedrock-runtime.eu-west-3.amazonaws.com"), None).expect("valid region");
         assert_eq!(std.control, "https://bedrock.eu-west-3.amazonaws.com");
         assert_eq!(std.runtime, "https://bedrock-runtime.eu-west-3.amazonaws.com");
         assert!(!std.custom);
-        let proxy = Endpoints::resolve("us-east-1", Some("https://proxy.example.com/bedrock/"), None);
+        let proxy = Endpoints::resolve("us-east-1", Some("https://proxy.example.com/bedrock/"), None).expect("valid region");
         assert_eq!(proxy.runtime, "https://proxy.example.com/bedrock");
         assert_eq!(proxy.control, "https://proxy.example.com/bedrock");
-        let emu = Endpoints::resolve("us-east-1", Some("https://proxy.example.com"), Some("http://127.0.0.1:4599"));
+        let emu = Endpoints::resolve("us-east-1", Some("https://proxy.example.com"), Some("http://127.0.0.1:4599")).expect("valid region");
         assert_eq!(emu.control, "http://127.0.0.1:4599");
         assert!(emu.custom);
+    }
+
+    #[test]
+    fn a_region_that_is_not_a_host_label_is_refused_naming_its_source() {
+        for bad in ["x@127.0.0.1:9/", "us-east-1/../x", "a b", "-east", "us_east_1", "evil.com:443#"] {
+            let e = env(&[("AWS_REGION", bad)]);
+            let err = resolve_region(None, None, None, &e).expect_err(bad);
+            assert_eq!(err.code, crate::ErrorCode::InvalidArgument, "{bad}");
+            assert!(err.message.contains("env: AWS_REGION"), "{}", err.message);
+            let err = resolve_region(Some(bad), None, None, &e).expect_err(bad);
+            assert!(err.message.contains("(from config)"), "{}", err.message);
+            assert!(Endpoints::resolve(bad, None, None).is_err(), "{bad}");
+        }
+        let e = env(&[("AWS_DEFAULT_REGION", "x@h:1/")]);
+        assert!(resolve_region(None, None, None, &e).expect_err("bad").message.contains("env: AWS_DEFAULT_REGION"));
+        // The SDK's rule allows dots (its isValidHostLabel(region, true)) and every real region.
+        for good in ["us-east-1", "cn-north-1", "us-gov-west-1", "us-isob-east-1", "eusc-de-east-1", "a.b"] {
+            assert!(validate_region(good, RegionSource::Config).is_ok(), "{good}");
+        }
+        // A custom endpoint carries its own host: the region is then only signed, still checked by callers.
+        assert!(Endpoints::resolve("x@h:1/", None, Some("http://127.0.0.1:4599")).is_ok());
+    }
+
+    #[test]
+    fn endpoints_come_from_the_sdk_rules_partitions_fips_dualstack_and_configured_urls() {
+        let none = EndpointConfig::default();
+        let at = |region: &str, cfg: &EndpointConfig| Endpoints::resolve_with(region, None, None, cfg).expect(region);
+        let e = at("us-east-1", &none);
+        assert_eq!((e.runtime.as_str(), e.control.as_str()), ("https://bedrock-runtime.us-east-1.amazonaws.com", "https://bedrock.us-east-1.amazonaws.com"));
+        // Partitions: China, ISO, EUSC hosts are not .amazonaws.com.
+        assert_eq!(at("cn-north-1", &none).runtime, "https://bedrock-runtime.cn-north-1.amazonaws.com.cn");
+        assert_eq!(at("us-iso-east-1", &none).runtime, "https://bedrock-runtime.us-iso-east-1.c2s.ic.gov");
+        assert_eq!(at("eusc-de-east-1", &none).runtime, "https://bedrock-runtime.eusc-de-east-1.amazonaws.eu");
+        // FIPS and dual-stack from the environment.
+        let fips = EndpointConfig::from_env(&env(&[("AWS_USE_FIPS_ENDPOINT", "true")]));
+        assert_eq!(at("us-gov-west-1", &fips).runtime, "https://bedrock-runtime-fips.us-gov-west-1.amazonaws.com");
+        assert_eq!(at("us-east-1", &fips).control, "https://bedrock-fips.us-east-1.amazonaws.com");
+        let ds = EndpointConfig::from_env(&env(&[("AWS_USE_DUALSTACK_ENDPOINT", "true")]));
+        assert_eq!(at("us-east-1", &ds).runtime, "https://bedrock-runtime.us-east-1.api.aws");
+        // A FIPS baseUrl stays FIPS.
+        let e = Endpoints::resolve_with("us-east-1", Some("https://bedrock-runtime-fips.us-east-1.amazonaws.com"), None, &none).expect("fips");
+        assert_eq!(e.runtime, "https://bedrock-runtime-fips.us-east-1.amazonaws.com");
+        // A runtime VPC endpoint is the runtime only, never the control plane.
+        let vpce = "https://vpce-0abc-xyz.bedrock-runtime.us-east-1.vpce.amazonaws.com";
+        let e = Endpoints::resolve_with("us-east-1", Some(vpce), None, &none).expect("vpce");
+        assert_eq!((e.runtime.as_str(), e.control.as_str(), e.custom), (vpce, "https://bedrock.us-east-1.amazonaws.com", false));
+        // A non-AWS baseUrl (proxy, emulator) serves both.
+        let e = Endpoints::resolve_with("us-east-1", Some("http://127.0.0.1:4599/"), None, &fips).expect("proxy");
+        assert_eq!((e.runtime.as_str(), e.control.as_str(), e.custom), ("http://127.0.0.1:4599", "http://127.0.0.1:4599", true));
+        // Configured endpoint URLs: service-specific over global; ignored on request.
+        let cfg = EndpointConfig::from_env(&env(&[
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:1/"),
+            ("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "http://127.0.0.1:2"),
+        ]));
+        let e = at("us-east-1", &cfg);
+        assert_eq!((e.runtime.as_str(), e.control.as_str()), ("http://127.0.0.1:2", "http://127.0.0.1:1"));
+        let cfg = EndpointConfig::from_env(&env(&[
+            ("AWS_ENDPOINT_URL_BEDROCK", "http://127.0.0.1:3"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
+            ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
+        ]));
+        assert_eq!(at("us-east-1", &cfg), at("us-east-1", &none));
+        // FIPS + dual-stack together: the SDK's combined host.
+        let both = EndpointConfig { use_fips: true, use_dual_stack: true, ..Default::default() };
+        assert_eq!(at("us-east-1", &both).runtime, "https://bedrock-runtime-fips.us-east-1.api.aws");
     }
 }

@@ -10,6 +10,7 @@
 pub mod mapper;
 pub mod partial_json;
 mod transport;
+pub use transport::retry_budget_available;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -22,7 +23,7 @@ use tokio::task::AbortHandle;
 use crate::auth::Auth;
 use crate::credentials::{resolve_auth, AuthOptions};
 use crate::error::Error;
-use crate::region::{resolve_region, Endpoints, ProcessEnv};
+use crate::region::{resolve_region, validate_region, EndpointConfig, Endpoints, ProcessEnv, RegionSource};
 use crate::discovery::{application_profile_base_model, ProfileLookupOptions};
 use crate::request::{
     arn_region, build_converse_request, build_converse_request_with, has_preferred_strict_tools, is_application_profile_arn,
@@ -340,10 +341,13 @@ pub async fn prepare(
             let built = if is_application_profile_arn(&model.id) {
                 // The ARN names no model, so pi-ai's id-based family rules (thinking,
                 // caching, temperature) need the profile's base model.
-                let region = arn_region(&model.id).unwrap_or_else(|| {
-                    resolve_region(options.region.as_deref(), model.base_url.as_deref(), options.profile.as_deref(), &ProcessEnv).0
-                });
-                let endpoints = Endpoints::resolve(&region, model.base_url.as_deref(), control.endpoint.as_deref());
+                let region = match arn_region(&model.id) {
+                    Some(r) => validate_region(&r, RegionSource::Arn).map(|_| r)?,
+                    None => {
+                        resolve_region(options.region.as_deref(), model.base_url.as_deref(), options.profile.as_deref(), &ProcessEnv)?.0
+                    }
+                };
+                let endpoints = Endpoints::resolve_with(&region, model.base_url.as_deref(), control.endpoint.as_deref(), &EndpointConfig::from_env(&ProcessEnv))?;
                 let lookup = ProfileLookupOptions {
                     endpoint: endpoints.custom.then(|| endpoints.control.clone()),
                     region,
@@ -384,10 +388,17 @@ pub async fn prepare(
         None => &ProcessEnv,
     };
     let region = match prepared.region {
-        Some(r) => r,
-        None => resolve_region(options.region.as_deref(), model.base_url.as_deref(), options.profile.as_deref(), region_env).0,
+        Some(r) => validate_region(&r, RegionSource::Arn).map(|_| r)?,
+        None => resolve_region(options.region.as_deref(), model.base_url.as_deref(), options.profile.as_deref(), region_env)?.0,
     };
-    let endpoint = Endpoints::resolve(&region, model.base_url.as_deref(), control.endpoint.as_deref()).runtime;
+    let endpoint = Endpoints::resolve_with(
+        &region,
+        model.base_url.as_deref(),
+        control.endpoint.as_deref(),
+        &EndpointConfig::from_env(region_env),
+    )?
+    .runtime;
+    let env_max_retries = max_retries_from_env(region_env)?;
     let bearer_token = options
         .bearer_token
         .clone()
@@ -399,8 +410,23 @@ pub async fn prepare(
     let mut settings = StreamSettings::new(endpoint, region, auth);
     settings.extra_headers = extra_headers(options.headers.as_ref())?;
     settings.strict_fallback_body = strict_fallback;
+    if let Some(n) = env_max_retries {
+        settings.max_retries = n;
+    }
     control.apply(&mut settings);
     Ok((ConverseStreamRequest { model_id: prepared.model_id, body: Bytes::from(body), cost: model_cost(model) }, settings))
+}
+
+/// `AWS_MAX_ATTEMPTS` (the AWS SDKs' total attempts, first one included) as retries; an
+/// explicit `maxRetries` still wins. Not a whole number >= 1: an error naming it, as the SDKs.
+fn max_retries_from_env(env: &dyn crate::region::EnvLookup) -> Result<Option<u32>, Error> {
+    match env.get("AWS_MAX_ATTEMPTS") {
+        None => Ok(None),
+        Some(v) => match v.parse::<u32>() {
+            Ok(n) if n >= 1 => Ok(Some(n - 1)),
+            _ => Err(Error::invalid_argument(format!("AWS_MAX_ATTEMPTS: {v:?} is not a whole number >= 1"))),
+        },
+    }
 }
 
 /// Cancels a running stream from anywhere (another thread, a JS `abort()`).

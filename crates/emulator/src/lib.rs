@@ -82,6 +82,24 @@ pub struct EmulatorConfig {
     /// does. Default true; false keeps only the conversation-shape checks, for
     /// fault-injection tests that send an odd request on purpose.
     pub strict_validation: bool,
+    /// Serve HTTPS with this certificate chain and key instead of plain HTTP (tests of TLS
+    /// trust, with a throwaway CA); `url()` is then `https://`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsIdentity>,
+}
+
+/// A server certificate chain and its private key, PEM.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TlsIdentity {
+    pub cert_chain_pem: String,
+    pub private_key_pem: String,
+}
+
+impl std::fmt::Debug for TlsIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TlsIdentity(..)")
+    }
 }
 
 impl Default for EmulatorConfig {
@@ -107,6 +125,7 @@ impl Default for EmulatorConfig {
             enforce_inference_types: true,
             frame_delay_ms: 0,
             strict_validation: true,
+            tls: None,
         }
     }
 }

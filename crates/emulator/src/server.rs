@@ -265,6 +265,7 @@ impl Emulator {
     pub async fn start(config: EmulatorConfig) -> io::Result<Emulator> {
         let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
         let addr = listener.local_addr()?;
+        let tls = config.tls.as_ref().map(tls_acceptor).transpose()?;
         let mut models = config
             .foundation_models
             .clone()
@@ -287,7 +288,7 @@ impl Emulator {
             next_seq: AtomicU64::new(0),
             shutdown,
         });
-        let task = tokio::spawn(accept_loop(listener, shared.clone()));
+        let task = tokio::spawn(accept_loop(listener, shared.clone(), tls));
         Ok(Emulator {
             shared,
             addr,
@@ -297,7 +298,8 @@ impl Emulator {
 
     /// `http://127.0.0.1:PORT` — the endpoint for both control plane and runtime.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.shared.config.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -507,7 +509,26 @@ impl Drop for ConnIo {
     }
 }
 
-async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+/// The TLS server side for [`crate::TlsIdentity`].
+fn tls_acceptor(identity: &crate::TlsIdentity) -> io::Result<tokio_rustls::TlsAcceptor> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let bad = |what: &str, e: &dyn std::fmt::Display| io::Error::new(io::ErrorKind::InvalidInput, format!("emulator tls: {what}: {e}"));
+    let certs = CertificateDer::pem_slice_iter(identity.cert_chain_pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad("certChainPem", &e))?;
+    let key = PrivateKeyDer::from_pem_slice(identity.private_key_pem.as_bytes()).map_err(|e| bad("privateKeyPem", &e))?;
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| bad("protocol versions", &e))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| bad("certificate", &e))?;
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, tls: Option<tokio_rustls::TlsAcceptor>) {
     let mut shutdown = shared.shutdown.subscribe();
     loop {
         let accepted = tokio::select! {
@@ -540,6 +561,7 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         };
         let shared2 = shared.clone();
         let mut conn_shutdown = shared.shutdown.subscribe();
+        let tls = tls.clone();
         tokio::spawn(async move {
             let svc = hyper::service::service_fn(move |req| {
                 let shared = shared2.clone();
@@ -550,10 +572,23 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             // HTTP/2 to Bedrock runtime by default, also to an http:// endpoint.
             let builder =
                 hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
-            let conn = builder.serve_connection(TokioIo::new(io), svc);
-            tokio::select! {
-                _ = conn => {}
-                _ = conn_shutdown.wait_for(|v| *v) => {}
+            match tls {
+                None => {
+                    let conn = builder.serve_connection(TokioIo::new(io), svc);
+                    tokio::select! {
+                        _ = conn => {}
+                        _ = conn_shutdown.wait_for(|v| *v) => {}
+                    }
+                }
+                Some(acceptor) => {
+                    // A failed handshake (a client that does not trust the CA) just closes.
+                    let Ok(io) = acceptor.accept(io).await else { return };
+                    let conn = builder.serve_connection(TokioIo::new(io), svc);
+                    tokio::select! {
+                        _ = conn => {}
+                        _ = conn_shutdown.wait_for(|v| *v) => {}
+                    }
+                }
             }
         });
     }

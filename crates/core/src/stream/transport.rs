@@ -96,40 +96,37 @@ fn proxy_rules(proxy: &ProxySetting) -> Matcher {
     }
 }
 
-/// One pooled client per (connect timeout, proxy setting), shared by every stream in the process.
+/// One pooled client per (connect timeout, proxy setting, trusted roots), shared by every
+/// stream in the process.
 fn client(connect_timeout: Duration, proxy: &ProxySetting) -> Result<HttpsClient, Error> {
-    static CLIENTS: OnceLock<Mutex<HashMap<(Duration, ProxySetting), HttpsClient>>> = OnceLock::new();
+    type Key = (Duration, ProxySetting, usize);
+    static CLIENTS: OnceLock<Mutex<HashMap<Key, HttpsClient>>> = OnceLock::new();
+    let roots = crate::tls::trust_roots(&crate::region::ProcessEnv)?;
     let clients = CLIENTS.get_or_init(|| Mutex::new(HashMap::new()));
     let mut map = clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let key = (connect_timeout, proxy.clone());
+    let key = (connect_timeout, proxy.clone(), Arc::as_ptr(&roots) as usize);
     if let Some(client) = map.get(&key) {
         return Ok(client.clone());
     }
-    let client = build_client(connect_timeout, proxy)?;
+    let client = build_client(connect_timeout, proxy, &roots)?;
     map.insert(key, client.clone());
     Ok(client)
 }
 
-fn build_client(connect_timeout: Duration, proxy: &ProxySetting) -> Result<HttpsClient, Error> {
+fn build_client(connect_timeout: Duration, proxy: &ProxySetting, roots: &crate::tls::TrustRoots) -> Result<HttpsClient, Error> {
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     http.set_connect_timeout(Some(connect_timeout));
     http.set_nodelay(true);
     let connector = ProxyAwareConnector { http, proxies: Arc::new(proxy_rules(proxy)) };
     let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let builder = match hyper_rustls::HttpsConnectorBuilder::new().with_provider_and_native_roots(provider.clone()) {
-        Ok(builder) => builder,
-        // No system CA store (minimal containers): plain-HTTP endpoints still work and
-        // HTTPS fails with a clear certificate error instead of the whole addon failing.
-        Err(_) => {
-            let config = rustls::ClientConfig::builder_with_provider(provider)
-                .with_safe_default_protocol_versions()
-                .map_err(|e| Error::internal(format!("TLS setup: {e}")))?
-                .with_root_certificates(rustls::RootCertStore::empty())
-                .with_no_client_auth();
-            hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(config)
-        }
-    };
+    // System roots (else Mozilla's) + NODE_EXTRA_CA_CERTS + AWS_CA_BUNDLE: see crate::tls.
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::internal(format!("TLS setup: {e}")))?
+        .with_root_certificates(roots.root_store())
+        .with_no_client_auth();
+    let builder = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(config);
     let connector = builder.https_or_http().enable_http1().wrap_connector(connector);
     Ok(Client::builder(TokioExecutor::new())
         .pool_idle_timeout(Duration::from_secs(60))
@@ -165,9 +162,11 @@ pub(super) async fn run(
     let mut request = request;
     let mut strict_fallback = settings.strict_fallback_body.clone();
     let mut attempt: u32 = 0;
+    let mut spent: u32 = 0;
     loop {
         match attempt_once(&request, &settings, &url, attempt, &tx, &response_started).await {
-            Attempt::Finished | Attempt::ConsumerGone => return,
+            Attempt::Finished => return retry_budget::succeeded(spent),
+            Attempt::ConsumerGone => return,
             Attempt::FailedEarly(error, _)
                 if strict_fallback.is_some()
                     && error.aws_type.as_deref() == Some("ValidationException")
@@ -184,6 +183,7 @@ pub(super) async fn run(
             Attempt::FailedEarly(error, shown) => {
                 let delay = if error.retryable && attempt < settings.max_retries {
                     retry_delay(&error, attempt, &settings)
+                        .filter(|_| retry_budget::take(&error).map(|cost| spent += cost).is_some())
                 } else {
                     None
                 };
@@ -210,15 +210,56 @@ pub(super) async fn run(
     }
 }
 
-/// Full-jitter exponential backoff, or the server's hint; `None` when the hint is
+/// Full-jitter exponential backoff, or the server's hint when that is longer (as the AWS
+/// SDK for JS: `Retry-After: 0` never shortens the backoff); `None` when the hint is
 /// longer than the caller is willing to wait.
 fn retry_delay(error: &Error, attempt: u32, settings: &StreamSettings) -> Option<Duration> {
-    if let Some(hint) = error.retry_after_ms.map(Duration::from_millis) {
-        return if settings.max_retry_delay.is_zero() || hint <= settings.max_retry_delay { Some(hint) } else { None };
-    }
     let ceiling = settings.retry_base_delay.saturating_mul(1u32 << attempt.min(16)).min(MAX_BACKOFF);
     let millis = ceiling.as_millis() as u64;
-    Some(Duration::from_millis(if millis == 0 { 0 } else { rand::thread_rng().gen_range(0..=millis) }))
+    let backoff = Duration::from_millis(if millis == 0 { 0 } else { rand::thread_rng().gen_range(0..=millis) });
+    match error.retry_after_ms.map(Duration::from_millis) {
+        Some(hint) if !settings.max_retry_delay.is_zero() && hint > settings.max_retry_delay => None,
+        Some(hint) => Some(hint.max(backoff)),
+        None => Some(backoff),
+    }
+}
+
+/// The retry budget every stream of the process shares: the AWS SDKs' standard retry
+/// mode token bucket, with the AWS SDK for JS's numbers (500 tokens; a retry costs 5, 10
+/// after a timeout; a stream that gets through returns what its retries cost, or 1).
+/// Against a server that always throttles, 100 streams send at most 200 requests, not 300.
+/// (aws-smithy-runtime's TokenBucket keeps acquire/release crate-private, so it is here.)
+mod retry_budget {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use crate::error::{Error, ErrorCode};
+
+    const CAPACITY: u32 = 500;
+    const RETRY_COST: u32 = 5;
+    const TIMEOUT_RETRY_COST: u32 = 10;
+    const NO_RETRY_INCREMENT: u32 = 1;
+    static TOKENS: AtomicU32 = AtomicU32::new(CAPACITY);
+
+    /// Takes the cost of retrying after `error`; `None` (no retry) when the budget is spent.
+    pub(super) fn take(error: &Error) -> Option<u32> {
+        let cost = if error.code == ErrorCode::Timeout { TIMEOUT_RETRY_COST } else { RETRY_COST };
+        TOKENS.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |t| t.checked_sub(cost)).ok().map(|_| cost)
+    }
+
+    /// A stream got its response after retries that cost `spent` (0: none).
+    pub(super) fn succeeded(spent: u32) {
+        let back = if spent == 0 { NO_RETRY_INCREMENT } else { spent };
+        let _ = TOKENS.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |t| Some(t.saturating_add(back).min(CAPACITY)));
+    }
+
+    pub fn available() -> u32 {
+        TOKENS.load(Ordering::SeqCst)
+    }
+}
+
+/// Tokens left in the process-wide retry budget (tests, diagnostics).
+pub fn retry_budget_available() -> u32 {
+    retry_budget::available()
 }
 
 fn describe(error: &(dyn std::error::Error + 'static)) -> String {
@@ -578,6 +619,22 @@ async fn stream_body(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_zero_never_shortens_the_backoff() {
+        let auth = crate::auth::Auth::Bearer(crate::auth::BearerToken::new("t").expect("token"));
+        let mut settings = StreamSettings::new("http://127.0.0.1:1", "us-east-1", auth);
+        settings.retry_base_delay = Duration::from_millis(500);
+        let mut error = Error::new(ErrorCode::ThrottlingException, "slow down");
+        error.retry_after_ms = Some(0);
+        // Full jitter over 0..=1000 ms: 64 draws all 0 would be a 1-in-10^192 event.
+        let delays: Vec<Duration> = (0..64).filter_map(|_| retry_delay(&error, 1, &settings)).collect();
+        assert_eq!(delays.len(), 64);
+        assert!(delays.iter().any(|d| !d.is_zero()), "Retry-After: 0 replaced the backoff");
+        // A longer hint still wins.
+        error.retry_after_ms = Some(5_000);
+        assert_eq!(retry_delay(&error, 0, &settings), Some(Duration::from_secs(5)));
+    }
 
     #[test]
     fn model_ids_are_encoded_like_the_aws_sdk() {
