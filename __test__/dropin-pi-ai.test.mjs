@@ -9,7 +9,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
-import { importPiAi, piAiVersion } from './pi-ai.mjs'
+import { importPiAi, piAiVersion, useLoopbackAwsEnv } from './pi-ai.mjs'
 
 const require = createRequire(import.meta.url)
 const bedrock = require('../js/index.js')
@@ -23,16 +23,7 @@ let emu
 
 before(async () => {
   emu = await bedrock.startEmulator()
-  Object.assign(process.env, {
-    AWS_ACCESS_KEY_ID: emu.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: emu.secretAccessKey,
-    AWS_REGION: emu.region,
-    AWS_BEDROCK_FORCE_HTTP1: '1',
-    AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1',
-  })
-  delete process.env.AWS_SESSION_TOKEN
-  delete process.env.AWS_BEARER_TOKEN_BEDROCK
-  delete process.env.AWS_PROFILE
+  useLoopbackAwsEnv({ accessKeyId: emu.accessKeyId, secretAccessKey: emu.secretAccessKey, region: emu.region })
 })
 
 after(async () => {

@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import * as piAi from '@mariozechner/pi-ai'
 import * as bedrock from 'bedrock-native'
+import { useLoopbackAwsEnv } from './pi-ai.mjs'
 import { runAgentLoop, bedrockModel } from '../examples/agent-loop.mjs'
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'
@@ -19,16 +20,7 @@ let emu
 
 before(async () => {
   emu = await bedrock.startEmulator()
-  Object.assign(process.env, {
-    AWS_ACCESS_KEY_ID: emu.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: emu.secretAccessKey,
-    AWS_REGION: emu.region,
-    AWS_BEDROCK_FORCE_HTTP1: '1',
-    AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1',
-  })
-  delete process.env.AWS_SESSION_TOKEN
-  delete process.env.AWS_BEARER_TOKEN_BEDROCK
-  delete process.env.AWS_PROFILE
+  useLoopbackAwsEnv({ accessKeyId: emu.accessKeyId, secretAccessKey: emu.secretAccessKey, region: emu.region })
 })
 
 after(async () => {

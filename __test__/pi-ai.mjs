@@ -37,3 +37,36 @@ export function piAiFile(subpath = '.') {
 export function importPiAi(subpath = '.') {
   return import(pathToFileURL(piAiFile(subpath)).href)
 }
+
+/**
+ * Points both sides of a side-by-side run at a loopback Bedrock and nothing else: the
+ * AWS SDK for JS under pi-ai and this package read the same process environment, so the
+ * credentials are the emulator's, HTTP/1.1 is forced (loopback servers here speak it), and
+ * every variable that would add auth, caching or a proxy to one side only is removed.
+ */
+export function useLoopbackAwsEnv({ accessKeyId = 'AKIDEMULATORTEST0001', secretAccessKey = 'emulator/secret/key/0000000000000000000000', region = 'us-east-1' } = {}) {
+  Object.assign(process.env, {
+    AWS_ACCESS_KEY_ID: accessKeyId,
+    AWS_SECRET_ACCESS_KEY: secretAccessKey,
+    AWS_REGION: region,
+    AWS_BEDROCK_FORCE_HTTP1: '1',
+    AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1',
+  })
+  for (const name of [
+    'AWS_PROFILE',
+    'AWS_BEARER_TOKEN_BEDROCK',
+    'AWS_SESSION_TOKEN',
+    'AWS_DEFAULT_REGION',
+    'PI_CACHE_RETENTION',
+    'AWS_BEDROCK_FORCE_CACHE',
+    'AWS_BEDROCK_SKIP_AUTH',
+    'HTTP_PROXY',
+    'HTTPS_PROXY',
+    'NO_PROXY',
+    'http_proxy',
+    'https_proxy',
+    'no_proxy',
+  ]) {
+    delete process.env[name]
+  }
+}

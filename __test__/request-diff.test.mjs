@@ -15,7 +15,7 @@ import { test, describe, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import { createRequire } from 'node:module'
-import { importPiAi, piAiVersion } from './pi-ai.mjs'
+import { importPiAi, piAiVersion, useLoopbackAwsEnv } from './pi-ai.mjs'
 
 const require = createRequire(import.meta.url)
 const native = require('../index.js')
@@ -23,31 +23,8 @@ const { decorateError } = require('../js/errors.js')
 const { toPiPayload, fromPiPayload } = require('../js/request.js')
 const addon = require('../js/index.js')
 
-// pi-ai signs with SigV4 and reads these while building; keep the run hermetic.
-Object.assign(process.env, {
-  AWS_ACCESS_KEY_ID: 'AKIDEMULATORTEST0001',
-  AWS_SECRET_ACCESS_KEY: 'emulator/secret/key/0000000000000000000000',
-  AWS_REGION: 'us-east-1',
-  AWS_BEDROCK_FORCE_HTTP1: '1', // the capture server speaks HTTP/1.1
-  AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1',
-})
-for (const name of [
-  'AWS_PROFILE',
-  'AWS_BEARER_TOKEN_BEDROCK',
-  'AWS_SESSION_TOKEN',
-  'AWS_DEFAULT_REGION',
-  'PI_CACHE_RETENTION',
-  'AWS_BEDROCK_FORCE_CACHE',
-  'AWS_BEDROCK_SKIP_AUTH',
-  'HTTP_PROXY',
-  'HTTPS_PROXY',
-  'NO_PROXY',
-  'http_proxy',
-  'https_proxy',
-  'no_proxy',
-]) {
-  delete process.env[name]
-}
+// pi-ai signs with SigV4 and reads the environment while building; keep the run hermetic.
+useLoopbackAwsEnv()
 
 // pi-ai 1.6's Bedrock provider module (what `setBedrockProviderModule` swaps).
 const { stream: streamBedrock, streamSimple: streamSimpleBedrock } = await importPiAi('api/bedrock-converse-stream')

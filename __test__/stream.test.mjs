@@ -12,20 +12,12 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { startEmulatorProcess } from './emulator-process.mjs'
-import { importPiAi, piAiVersion } from './pi-ai.mjs'
+import { importPiAi, piAiVersion, useLoopbackAwsEnv } from './pi-ai.mjs'
 
 const require = createRequire(import.meta.url)
 const addon = require('../js/index.js')
 
-Object.assign(process.env, {
-  AWS_ACCESS_KEY_ID: 'AKIDEMULATORTEST0001',
-  AWS_SECRET_ACCESS_KEY: 'emulator/secret/key/0000000000000000000000',
-  AWS_REGION: 'us-east-1',
-  AWS_BEDROCK_FORCE_HTTP1: '1',
-  AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1',
-})
-delete process.env.AWS_BEARER_TOKEN_BEDROCK
-delete process.env.AWS_PROFILE
+useLoopbackAwsEnv()
 
 const { stream: streamBedrock } = await importPiAi('api/bedrock-converse-stream')
 
