@@ -1157,6 +1157,26 @@ struct Resolved {
 
 const INVALID_MODEL: &str = "The provided model identifier is invalid.";
 
+/// The model a Converse or ConverseStream call names, once its body passed validation
+/// (both operations refuse the same requests the same way).
+fn resolve_and_validate(
+    shared: &Shared,
+    id: &str,
+    streaming: bool,
+    body: Option<&Value>,
+    raw: &[u8],
+) -> Result<Resolved, ApiError> {
+    let resolved = resolve_model(shared, id, streaming)?;
+    validate::check(
+        body,
+        raw,
+        &resolved.base_id,
+        &resolved.model,
+        shared.config.strict_validation,
+    )?;
+    Ok(resolved)
+}
+
 fn resolve_model(shared: &Shared, id: &str, streaming: bool) -> Result<Resolved, ApiError> {
     let find_model = |mid: &str| shared.models.iter().find(|m| m["modelId"] == mid).cloned();
     let direct = catalogue::model_id_from_arn(id).unwrap_or(id);
@@ -1266,19 +1286,10 @@ fn converse(
     if let Some(c) = script.and_then(|s| s.converse.as_ref()) {
         return json_response(200, rid, c);
     }
-    let resolved = match resolve_model(shared, model, false) {
+    let resolved = match resolve_and_validate(shared, model, false, body, raw) {
         Ok(r) => r,
         Err(e) => return api_error(e, rid),
     };
-    if let Err(e) = validate::check(
-        body,
-        raw,
-        &resolved.base_id,
-        &resolved.model,
-        shared.config.strict_validation,
-    ) {
-        return api_error(e, rid);
-    }
     let body = body.cloned().unwrap_or(Value::Null);
     let r = match script.and_then(|s| s.text.as_deref()) {
         Some(t) => text_reply(t, script.and_then(|s| s.stop_reason.as_deref()), &body),
@@ -1382,19 +1393,10 @@ fn converse_stream(
             }
         }
     } else {
-        let resolved = match resolve_model(&shared, model, true) {
+        let resolved = match resolve_and_validate(&shared, model, true, body, raw) {
             Ok(r) => r,
             Err(e) => return api_error(e, rid),
         };
-        if let Err(e) = validate::check(
-            body,
-            raw,
-            &resolved.base_id,
-            &resolved.model,
-            shared.config.strict_validation,
-        ) {
-            return api_error(e, rid);
-        }
         let body = body.cloned().unwrap_or(Value::Null);
         let (r, chunk) = match script.and_then(|s| s.text.as_deref()) {
             Some(t) => (

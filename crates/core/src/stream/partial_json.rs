@@ -212,26 +212,26 @@ fn is_delimiter(c: char) -> bool {
 
 fn is_json_number(token: &str) -> bool {
     let b = token.as_bytes();
+    // Advances past a run of digits; false when there was none.
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while b.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i > start
+    };
     let mut i = 0;
     if b.get(i) == Some(&b'-') {
         i += 1;
     }
     match b.get(i) {
         Some(b'0') => i += 1,
-        Some(c) if c.is_ascii_digit() => {
-            while b.get(i).is_some_and(u8::is_ascii_digit) {
-                i += 1;
-            }
-        }
+        _ if digits(&mut i) => {}
         _ => return false,
     }
     if b.get(i) == Some(&b'.') {
         i += 1;
-        let start = i;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        if i == start {
+        if !digits(&mut i) {
             return false;
         }
     }
@@ -240,11 +240,7 @@ fn is_json_number(token: &str) -> bool {
         if matches!(b.get(i), Some(b'+') | Some(b'-')) {
             i += 1;
         }
-        let start = i;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        if i == start {
+        if !digits(&mut i) {
             return false;
         }
     }
