@@ -5,7 +5,7 @@
 //   models list [--json] [--plain] [--provider amazon-bedrock] [--filter anthropic,meta]
 //   chat -m <model id> [--reasoning low|medium|high] "prompt"
 //   auth
-//   emulator [--port 4599] [--host 127.0.0.1]
+//   emulator [--port 4599] [--host 127.0.0.1] [--clock-offset SECONDS]
 //
 // Every command takes --region and --endpoint-url. Exit codes: 0 ok, 1 the operation
 // failed (AWS said no, network, stream error), 2 bad usage, 130 interrupted (Ctrl+C).
@@ -29,6 +29,8 @@ Commands:
   emulator           Run the loopback Bedrock emulator until interrupted
       --port N         port to listen on (default: a free one)
       --host ADDR      address to bind (default 127.0.0.1)
+      --clock-offset S run the server clock S seconds ahead (negative: behind), as a
+                       server (or client) with a wrong clock; SigV4 dates are checked against it
 
 Options for every command:
   --region REGION      AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, profile, us-east-1)
@@ -55,6 +57,7 @@ const FLAGS_WITH_VALUES = new Set([
   '--max-tokens',
   '--port',
   '--host',
+  '--clock-offset',
 ])
 const BOOLEAN_FLAGS = new Set(['--json', '--plain', '-h', '--help', '-v', '--version'])
 
@@ -308,6 +311,11 @@ async function emulator(bedrock, flags) {
   }
   if (flags['--host']) options.host = flags['--host']
   if (flags['--region']) options.region = flags['--region']
+  if (flags['--clock-offset'] !== undefined) {
+    const offset = Number(flags['--clock-offset'])
+    if (!Number.isInteger(offset)) throw new UsageError('--clock-offset must be a whole number of seconds')
+    options.clockOffsetSecs = offset
+  }
   const emu = await bedrock.startEmulator(options)
   process.stdout.write(
     [

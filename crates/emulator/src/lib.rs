@@ -60,6 +60,11 @@ pub struct EmulatorConfig {
     pub auth: bool,
     /// Allowed clock skew for `x-amz-date`, seconds (AWS: 300).
     pub max_skew_secs: u64,
+    /// How far the emulator's clock runs ahead of the host's, seconds (negative: behind).
+    /// SigV4 dates are checked against it and every response's `Date` header tells it, as
+    /// a server with a wrong clock (or a client host with one) would.
+    #[serde(alias = "clockOffsetSeconds")]
+    pub clock_offset_secs: i64,
     /// Replace the built-in foundation models (`FoundationModelSummary` JSON items).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub foundation_models: Option<Vec<Value>>,
@@ -117,6 +122,7 @@ impl Default for EmulatorConfig {
             bearer_tokens: vec![DEFAULT_BEARER_TOKEN.into()],
             auth: true,
             max_skew_secs: 300,
+            clock_offset_secs: 0,
             foundation_models: None,
             extra_foundation_models: Vec::new(),
             inference_profiles: None,

@@ -1,10 +1,10 @@
 //! `bedrock-emulator --port N [--host 127.0.0.1] [--region us-east-1] [--no-auth]
-//! [--config file.json]`: runs the loopback Bedrock emulator until Ctrl-C.
+//! [--clock-offset SECONDS] [--config file.json]`: runs the loopback Bedrock emulator until Ctrl-C.
 
 use bedrock_emulator::{Emulator, EmulatorConfig};
 
 fn usage() -> ! {
-    eprintln!("usage: bedrock-emulator [--port N] [--host 127.0.0.1] [--region us-east-1] [--no-auth] [--config options.json]");
+    eprintln!("usage: bedrock-emulator [--port N] [--host 127.0.0.1] [--region us-east-1] [--no-auth] [--clock-offset SECONDS] [--config options.json]");
     std::process::exit(2)
 }
 
@@ -28,6 +28,7 @@ async fn main() {
             "--host" => cfg.host = value(),
             "--region" => cfg.region = value(),
             "--no-auth" => cfg.auth = false,
+            "--clock-offset" => cfg.clock_offset_secs = value().parse().unwrap_or_else(|_| usage()),
             "--config" => {
                 let path = value();
                 let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {

@@ -42,6 +42,17 @@ fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
+/// The emulator's own clock: the host's, moved by `clockOffsetSecs`.
+fn server_now(config: &EmulatorConfig) -> SystemTime {
+    let offset = Duration::from_secs(config.clock_offset_secs.unsigned_abs());
+    let now = SystemTime::now();
+    if config.clock_offset_secs >= 0 {
+        now + offset
+    } else {
+        now - offset
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -869,6 +880,7 @@ fn check_auth(
     };
     let mut opts = sigv4::VerifyOptions::bedrock(&cfg.region);
     opts.max_skew = Duration::from_secs(cfg.max_skew_secs);
+    opts.now = server_now(cfg);
     match sigv4::verify(&req, &cfg.credentials, &opts) {
         Ok(v) => {
             out.ok = true;
@@ -893,7 +905,16 @@ type HandleFuture =
     Pin<Box<dyn std::future::Future<Output = Result<Response<EmuBody>, BoxError>> + Send>>;
 
 fn handle_boxed(shared: Arc<Shared>, ctl: Arc<ConnCtl>, req: Request<Incoming>) -> HandleFuture {
-    Box::pin(handle(shared, ctl, req))
+    Box::pin(async move {
+        let mut response = handle(shared.clone(), ctl, req).await?;
+        // Every AWS response carries `Date` from the server's clock (HTTP/2 too, where
+        // hyper adds none); the SDKs learn their clock skew from it.
+        let date = sigv4::format_http_date(server_now(&shared.config));
+        if let Ok(value) = HeaderValue::from_str(&date) {
+            response.headers_mut().insert(http::header::DATE, value);
+        }
+        Ok(response)
+    })
 }
 
 async fn handle(

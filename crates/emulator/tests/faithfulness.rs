@@ -925,3 +925,52 @@ async fn close_right_after_start_returns() {
         assert!(emu.is_closed());
     }
 }
+
+/// A server whose clock runs 10 minutes ahead (`clockOffsetSecs: 600`): a request signed
+/// with the local clock gets AWS's 403 "Signature expired", every response carries the
+/// server's `Date`, and the AWS SDK for Rust — which learns the skew from that `Date` —
+/// heals with one retry, then signs the next call right the first time.
+#[tokio::test]
+async fn a_server_clock_ten_minutes_ahead_refuses_local_time_and_the_rust_sdk_heals() {
+    use bedrock_emulator::sigv4;
+    let emu = Emulator::start(EmulatorConfig { clock_offset_secs: 600, ..Default::default() })
+        .await
+        .unwrap();
+    let body = br#"{"messages":[{"role":"user","content":[{"text":"hi"}]}]}"#;
+    let path = "/model/amazon.nova-micro-v1%3A0/converse";
+    let hs = sign_headers(&emu, "POST", path, body);
+    let amz_date = hs[0].1.clone();
+    let hs: Vec<(&str, &str)> = hs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (status, headers, got) = raw_http(&emu, "POST", path, &hs, body).await;
+    assert_eq!(status, 403);
+    let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    assert!(header("x-amzn-errortype").unwrap().starts_with("InvalidSignatureException:"));
+    let message = serde_json::from_slice::<Value>(&got).unwrap()["message"].as_str().unwrap().to_string();
+    // "Signature expired: <x-amz-date> is now earlier than <server - 5 min> (<server> - 5 min.)"
+    let server_now = message.split('(').nth(1).unwrap().split(' ').next().unwrap().to_string();
+    let server = sigv4::parse_amz_date(&server_now).unwrap();
+    let local = sigv4::parse_amz_date(&amz_date).unwrap();
+    let ahead = server.duration_since(local).unwrap().as_secs();
+    assert!((595..=605).contains(&ahead), "server clock {ahead} s ahead: {message}");
+    assert_eq!(
+        message,
+        format!(
+            "Signature expired: {amz_date} is now earlier than {} ({server_now} - 5 min.)",
+            sigv4::format_amz_date(server - std::time::Duration::from_secs(300))
+        )
+    );
+    let date = header("date").expect("a Date header");
+    assert_eq!(date, sigv4::format_http_date(server), "Date tells the server's clock");
+
+    // The AWS SDK for Rust, standard retries: 2 requests for the first call, 1 for the next.
+    let client = runtime_client_with(&emu, bedrock_emulator::DEFAULT_SECRET_ACCESS_KEY, true);
+    let before = emu.requests().len();
+    for (call, expected) in [(1, 2), (2, 1)] {
+        let seen = emu.requests().len();
+        converse_stream_events(&client, "us.amazon.nova-micro-v1:0", "hi")
+            .await
+            .unwrap_or_else(|e| panic!("call {call}: {e}"));
+        assert_eq!(emu.requests().len() - seen, expected, "call {call}");
+    }
+    assert_eq!(emu.requests().len() - before, 3);
+}
