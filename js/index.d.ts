@@ -214,6 +214,9 @@ export type ErrorCode =
   | 'Network'
   /** The peer did not speak Bedrock's protocol (bad frame, CRC, JSON). */
   | 'Protocol'
+  /** A 200 answer that is not an event stream (a proxy or captive portal page); the message
+   *  names status, content type and the start of the body. */
+  | 'UnexpectedResponse'
   | 'InternalError'
   /** The stream ended with `stopReason: guardrail_intervened`. */
   | 'GuardrailIntervened'
@@ -704,6 +707,12 @@ export interface EmulatorOptions {
    * the conversation-shape checks, for fault-injection tests that send odd requests.
    */
   strictValidation?: boolean
+  /**
+   * Seconds the emulator's clock runs ahead of the host's (negative: behind); default 0.
+   * SigV4 `X-Amz-Date` is checked against it (±`maxSkewSecs`, AWS's "Signature expired"
+   * 403 beyond) and every response's `Date` header carries it. Alias `clockOffsetSeconds`.
+   */
+  clockOffsetSecs?: number
   [key: string]: unknown
 }
 

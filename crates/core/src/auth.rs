@@ -71,8 +71,15 @@ impl Auth {
 
     /// Adds authentication headers to `request`, whose body is `body` (needed for the
     /// SigV4 payload hash). The URI must be absolute (`http[s]://host/path`) and already
-    /// percent-encoded as it will be sent.
-    pub async fn authorize<B>(&self, request: &mut http::Request<B>, body: &[u8], region: &str) -> Result<()> {
+    /// percent-encoded as it will be sent. SigV4 signs as of `signing_time` (the local
+    /// clock corrected by the skew learned from the server's `Date`).
+    pub async fn authorize<B>(
+        &self,
+        request: &mut http::Request<B>,
+        body: &[u8],
+        region: &str,
+        signing_time: SystemTime,
+    ) -> Result<()> {
         match self {
             Auth::Bearer(token) => {
                 refuse_bearer_over_plaintext(request.uri())?;
@@ -86,10 +93,28 @@ impl Auth {
                     // CredentialsError's Display names the provider and cause, never key material.
                     Error::new(ErrorCode::NoCredentials, format!("could not load AWS credentials: {e}"))
                 })?;
-                sign_sigv4(request, body, region, &credentials, SystemTime::now())
+                sign_sigv4(request, body, region, &credentials, signing_time)
             }
         }
     }
+}
+
+/// `AWS_BEDROCK_SKIP_AUTH`: a proxy in front of Bedrock that needs no AWS auth.
+pub const SKIP_AUTH_ENV: &str = "AWS_BEDROCK_SKIP_AUTH";
+
+/// Whether `AWS_BEDROCK_SKIP_AUTH` asks for no auth: exactly `1`, as pi-ai 1.6 reads it
+/// (`getProviderEnvValue("AWS_BEDROCK_SKIP_AUTH") === "1"`; `true`, `yes` do not count;
+/// surrounding blanks are trimmed, as for every variable this package reads).
+pub fn skip_auth_requested(value: Option<&str>) -> bool {
+    value == Some("1")
+}
+
+/// What pi-ai 1.6 sends when auth is skipped: SigV4 with its fixed placeholder
+/// credentials (`dummy-access-key` / `dummy-secret-key`), so the request a proxy sees is
+/// the same. No credential source is consulted, and neither is a bearer token.
+pub fn skip_auth() -> Auth {
+    let placeholder = aws_credential_types::Credentials::new("dummy-access-key", "dummy-secret-key", None, None, SKIP_AUTH_ENV);
+    Auth::SigV4(SharedCredentialsProvider::new(placeholder))
 }
 
 /// A bearer token is a long-lived secret: send it only over TLS, or to this machine
@@ -170,7 +195,7 @@ mod tests {
             ("http://proxy.internal:8080/model/x/converse", false),
         ] {
             let mut req = http::Request::post(uri).body(()).expect("valid request");
-            let result = auth.authorize(&mut req, b"{}", "us-east-1").await;
+            let result = auth.authorize(&mut req, b"{}", "us-east-1", SystemTime::now()).await;
             assert_eq!(result.is_ok(), ok, "{uri}");
             if ok {
                 assert_eq!(req.headers()["authorization"], "Bearer sekrit-7f3a");

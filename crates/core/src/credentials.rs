@@ -398,6 +398,13 @@ impl AuthOptions {
 /// Bearer token when one is given (option, else `AWS_BEARER_TOKEN_BEDROCK`), else SigV4
 /// with the default chain, cached until shortly before the credentials expire.
 pub async fn resolve_auth(options: &AuthOptions) -> Result<Auth> {
+    let skip = match &options.env {
+        Some(map) => EnvLookup::get(map, crate::auth::SKIP_AUTH_ENV),
+        None => ProcessEnv.get(crate::auth::SKIP_AUTH_ENV),
+    };
+    if crate::auth::skip_auth_requested(skip.as_deref()) {
+        return Ok(crate::auth::skip_auth());
+    }
     if let Some(token) = options.bearer() {
         return Ok(Auth::Bearer(token));
     }

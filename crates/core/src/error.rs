@@ -47,6 +47,9 @@ pub enum ErrorCode {
     Network,
     /// The peer spoke something that is not Bedrock's protocol (bad frame, CRC, JSON).
     Protocol,
+    /// A 200 answer that is not an event stream (a proxy's or captive portal's page): the
+    /// message names the status, content type and the start of the body.
+    UnexpectedResponse,
     /// A bug: a Rust panic caught at the FFI boundary.
     InternalError,
     // --- a stream that ended with a stop reason pi-ai treats as an error ---
@@ -88,6 +91,7 @@ impl ErrorCode {
             ErrorCode::Aborted => "Aborted",
             ErrorCode::Network => "Network",
             ErrorCode::Protocol => "Protocol",
+            ErrorCode::UnexpectedResponse => "UnexpectedResponse",
             ErrorCode::InternalError => "InternalError",
             ErrorCode::GuardrailIntervened => "GuardrailIntervened",
             ErrorCode::ContentFiltered => "ContentFiltered",

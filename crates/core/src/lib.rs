@@ -25,3 +25,4 @@ pub mod tls;
 
 pub use error::{Error, ErrorCode, Result};
 pub mod auth;
+pub mod clock_skew;

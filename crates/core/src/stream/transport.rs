@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -21,6 +21,8 @@ use tokio::time::Instant;
 
 use super::mapper::{self, error_frame_error, exception_frame_error, format_aws_error_message, Mapper, Op};
 use super::{Chunk, ConverseStreamRequest, ProxySetting, StreamSettings, MAX_BACKOFF};
+use crate::auth::Auth;
+use crate::clock_skew;
 use crate::error::{Error, ErrorCode};
 use crate::eventstream::FrameDecoder;
 
@@ -163,8 +165,10 @@ pub(super) async fn run(
     let mut strict_fallback = settings.strict_fallback_body.clone();
     let mut attempt: u32 = 0;
     let mut spent: u32 = 0;
+    // One id for every attempt of this call, as the AWS SDKs send it.
+    let invocation_id = invocation_id();
     loop {
-        match attempt_once(&request, &settings, &url, attempt, &tx, &response_started).await {
+        match attempt_once(&request, &settings, &url, &invocation_id, attempt, &tx, &response_started).await {
             Attempt::Finished => return retry_budget::succeeded(spent),
             Attempt::ConsumerGone => return,
             Attempt::FailedEarly(error, _)
@@ -262,6 +266,15 @@ pub fn retry_budget_available() -> u32 {
     retry_budget::available()
 }
 
+/// A random (version 4) UUID for `amz-sdk-invocation-id`.
+fn invocation_id() -> String {
+    let mut b: [u8; 16] = rand::thread_rng().gen();
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex::encode(b);
+    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+}
+
 fn describe(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
@@ -284,6 +297,7 @@ async fn attempt_once(
     request: &ConverseStreamRequest,
     settings: &StreamSettings,
     url: &str,
+    invocation_id: &str,
     attempt: u32,
     tx: &mpsc::Sender<Chunk>,
     response_started: &AtomicBool,
@@ -295,6 +309,7 @@ async fn attempt_once(
         .header(http::header::CONTENT_TYPE, "application/json")
         .header(http::header::ACCEPT, "application/vnd.amazon.eventstream")
         .header(http::header::USER_AGENT, concat!("bedrock-native/", env!("CARGO_PKG_VERSION")))
+        .header("amz-sdk-invocation-id", invocation_id)
         .header("amz-sdk-request", format!("attempt={}; max={}", attempt + 1, settings.max_retries + 1))
         .body(Full::new(request.body.clone()))
     {
@@ -304,7 +319,9 @@ async fn attempt_once(
     for (name, value) in &settings.extra_headers {
         http_request.headers_mut().insert(name.clone(), value.clone());
     }
-    if let Err(e) = settings.auth.authorize(&mut http_request, &request.body, &settings.region).await {
+    let endpoint = clock_skew::endpoint_key(url);
+    let signing_time = clock_skew::signing_time(&endpoint, SystemTime::now());
+    if let Err(e) = settings.auth.authorize(&mut http_request, &request.body, &settings.region, signing_time).await {
         return Attempt::FailedEarly(e.with_retryable(false), None);
     }
 
@@ -312,6 +329,7 @@ async fn attempt_once(
         Ok(c) => c,
         Err(e) => return Attempt::FailedEarly(e, None),
     };
+    let sent_at = SystemTime::now();
     let response =
         match tokio::time::timeout_at(first_event_deadline, client.request(http_request)).await {
             Err(_) => {
@@ -351,9 +369,22 @@ async fn attempt_once(
         .get("x-amzn-requestid")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let skew = clock_skew::record(&endpoint, response.headers(), sent_at, SystemTime::now());
     if !status.is_success() {
-        let (error, shown) = http_error(response, first_event_deadline, settings).await;
+        let (mut error, shown) = http_error(response, first_event_deadline, settings).await;
+        if let (Some(skew), Auth::SigV4(_)) = (skew, &settings.auth) {
+            if clock_skew::explains(error.aws_type.as_deref(), skew) {
+                // Signed with a clock the server disagrees with: the next attempt signs
+                // with the corrected time (aws-runtime's ServiceClockSkewClassifier).
+                crate::debug_log!("stream {}: server clock is {} s off ours; retrying with it", request.model_id, skew / 1000);
+                error.retryable = true;
+            }
+        }
         return Attempt::FailedEarly(error.with_request_id(request_id), Some(shown));
+    }
+    if let Some(error) = not_an_event_stream(response.headers()) {
+        let error = error_with_body_excerpt(error, response, first_event_deadline, settings).await;
+        return Attempt::FailedEarly(error.with_request_id(request_id), None);
     }
     response_started.store(true, Ordering::SeqCst);
     crate::debug_log!(
@@ -385,6 +416,61 @@ fn response_headers(headers: &http::HeaderMap) -> Vec<(String, String)> {
         out.push((name.as_str().to_string(), value));
     }
     out
+}
+
+/// A 200 whose content type is not an event stream (a captive portal's or proxy's HTML
+/// page) is reported as what it is, not as a frame CRC error. A missing content type is
+/// left to the decoder.
+fn not_an_event_stream(headers: &http::HeaderMap) -> Option<Error> {
+    let content_type = headers.get(http::header::CONTENT_TYPE)?;
+    let text = String::from_utf8_lossy(content_type.as_bytes()).into_owned();
+    let media_type = text.split(';').next().unwrap_or("").trim();
+    if media_type.eq_ignore_ascii_case("application/vnd.amazon.eventstream") {
+        return None;
+    }
+    let shown: String = text.chars().filter(|c| !c.is_control()).take(100).collect();
+    Some(Error::new(ErrorCode::UnexpectedResponse, format!("HTTP 200 with content-type {shown:?}, not an event stream")))
+}
+
+/// Adds the start of the body (whitespace collapsed, control characters and the bearer
+/// token removed, at most 200 characters) to `error`'s message.
+async fn error_with_body_excerpt(
+    mut error: Error,
+    response: http::Response<Incoming>,
+    deadline: Instant,
+    settings: &StreamSettings,
+) -> Error {
+    const EXCERPT_BYTES: usize = 4096;
+    const EXCERPT_CHARS: usize = 200;
+    let mut body = response.into_body();
+    let mut bytes = Vec::new();
+    let read = async {
+        while bytes.len() < EXCERPT_BYTES {
+            match body.frame().await {
+                Some(Ok(frame)) => {
+                    if let Ok(data) = frame.into_data() {
+                        bytes.extend_from_slice(&data[..data.len().min(EXCERPT_BYTES - bytes.len())]);
+                    }
+                }
+                _ => break,
+            }
+        }
+    };
+    let _ = tokio::time::timeout_at(deadline.min(Instant::now() + settings.idle_timeout), read).await;
+    let mut text = String::from_utf8_lossy(&bytes).split_whitespace().collect::<Vec<_>>().join(" ");
+    if let Auth::Bearer(token) = &settings.auth {
+        text = text.replace(token.expose(), "** redacted **");
+    }
+    let mut excerpt: String = text.chars().filter(|c| !c.is_control()).take(EXCERPT_CHARS).collect();
+    if text.chars().count() > EXCERPT_CHARS {
+        excerpt.push('…');
+    }
+    error.message = if excerpt.is_empty() {
+        format!("{} (empty body)", error.message)
+    } else {
+        format!("{}: {excerpt}", error.message)
+    };
+    error
 }
 
 /// Parses an HTTP error response the way the AWS SDK for JS does (restJson1): type from
