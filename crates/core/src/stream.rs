@@ -1,6 +1,7 @@
-//! ConverseStream: our own HTTP/1.1 transport (so the body sent is byte-exact what the
-//! caller built, aborting drops the socket at once, and timeouts are per event), the
-//! event-stream decoder, and the pi-ai event mapping.
+//! ConverseStream: our own transport (HTTP/2 over TLS when the server offers it, else
+//! HTTP/1.1; so the body sent is byte-exact what the caller built, aborting ends the
+//! stream at once, and timeouts are per event), the event-stream decoder, and the pi-ai
+//! event mapping.
 //!
 //! [`ConverseStream::start`] spawns one task per stream on the current tokio runtime.
 //! The task sends [`Op`]s through a bounded channel (back-pressure reaches the socket
@@ -9,6 +10,7 @@
 
 pub mod mapper;
 pub mod partial_json;
+mod http2;
 mod transport;
 pub use transport::retry_budget_available;
 
@@ -160,6 +162,9 @@ pub struct StreamSettings {
     /// for Claude's strict-tool limits (pi-ai 1.6's retry; Bedrock checks the tool schemas
     /// before streaming, so nothing was shown yet).
     pub strict_fallback_body: Option<Bytes>,
+    /// HTTP/1.1 only, no HTTP/2 over TLS (`AWS_BEDROCK_FORCE_HTTP1=1`, as pi-ai: some
+    /// custom endpoints and inspecting proxies mishandle HTTP/2).
+    pub http1_only: bool,
 }
 
 /// Which HTTP proxy to use for Bedrock.
@@ -189,6 +194,7 @@ impl StreamSettings {
             proxy: ProxySetting::FromEnv,
             extra_headers: Vec::new(),
             strict_fallback_body: None,
+            http1_only: false,
         }
     }
 }
@@ -399,6 +405,7 @@ pub async fn prepare(
     )?
     .runtime;
     let env_max_retries = max_retries_from_env(region_env)?;
+    let http1_only = force_http1(region_env);
     let bearer_token = options
         .bearer_token
         .clone()
@@ -413,8 +420,15 @@ pub async fn prepare(
     if let Some(n) = env_max_retries {
         settings.max_retries = n;
     }
+    settings.http1_only = http1_only;
     control.apply(&mut settings);
     Ok((ConverseStreamRequest { model_id: prepared.model_id, body: Bytes::from(body), cost: model_cost(model) }, settings))
+}
+
+/// `AWS_BEDROCK_FORCE_HTTP1=1`: pi-ai 1.6 then gives the AWS SDK its HTTP/1.1 handler
+/// instead of the default HTTP/2 one; here the transport stops offering `h2`.
+fn force_http1(env: &dyn crate::region::EnvLookup) -> bool {
+    env.get("AWS_BEDROCK_FORCE_HTTP1").is_some_and(|v| v.trim() == "1")
 }
 
 /// `AWS_MAX_ATTEMPTS` (the AWS SDKs' total attempts, first one included) as retries; an

@@ -91,6 +91,9 @@ pub struct EmulatorConfig {
     /// trust, with a throwaway CA); `url()` is then `https://`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsIdentity>,
+    /// With `tls`: the protocols offered in ALPN, in order of preference. Default
+    /// `["h2", "http/1.1"]` as Bedrock; `["http/1.1"]` is a server without HTTP/2.
+    pub tls_alpn: Vec<String>,
 }
 
 /// A server certificate chain and its private key, PEM.
@@ -132,6 +135,7 @@ impl Default for EmulatorConfig {
             frame_delay_ms: 0,
             strict_validation: true,
             tls: None,
+            tls_alpn: vec!["h2".into(), "http/1.1".into()],
         }
     }
 }

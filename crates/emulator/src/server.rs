@@ -276,7 +276,7 @@ impl Emulator {
     pub async fn start(config: EmulatorConfig) -> io::Result<Emulator> {
         let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
         let addr = listener.local_addr()?;
-        let tls = config.tls.as_ref().map(tls_acceptor).transpose()?;
+        let tls = config.tls.as_ref().map(|identity| tls_acceptor(identity, &config.tls_alpn)).transpose()?;
         let mut models = config
             .foundation_models
             .clone()
@@ -521,7 +521,7 @@ impl Drop for ConnIo {
 }
 
 /// The TLS server side for [`crate::TlsIdentity`].
-fn tls_acceptor(identity: &crate::TlsIdentity) -> io::Result<tokio_rustls::TlsAcceptor> {
+fn tls_acceptor(identity: &crate::TlsIdentity, alpn: &[String]) -> io::Result<tokio_rustls::TlsAcceptor> {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let bad = |what: &str, e: &dyn std::fmt::Display| io::Error::new(io::ErrorKind::InvalidInput, format!("emulator tls: {what}: {e}"));
@@ -530,12 +530,17 @@ fn tls_acceptor(identity: &crate::TlsIdentity) -> io::Result<tokio_rustls::TlsAc
         .map_err(|e| bad("certChainPem", &e))?;
     let key = PrivateKeyDer::from_pem_slice(identity.private_key_pem.as_bytes()).map_err(|e| bad("privateKeyPem", &e))?;
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| bad("protocol versions", &e))?
         .with_no_client_auth()
         .with_single_cert(certs, key)
         .map_err(|e| bad("certificate", &e))?;
+    if let Some(other) = alpn.iter().find(|p| !matches!(p.as_str(), "h2" | "http/1.1")) {
+        return Err(bad("tlsAlpn", &format!("{other:?} is neither \"h2\" nor \"http/1.1\"")));
+    }
+    // The connection then speaks what ALPN chose (hyper's auto builder reads the h2 preface).
+    config.alpn_protocols = alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
     Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
 }
 

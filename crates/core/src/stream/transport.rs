@@ -27,6 +27,15 @@ use crate::error::{Error, ErrorCode};
 use crate::eventstream::FrameDecoder;
 
 type HttpsClient = Client<hyper_rustls::HttpsConnector<ProxyAwareConnector>, Full<Bytes>>;
+type Http2Pool = super::http2::Http2Pool<ProxyAwareConnector>;
+
+/// The clients of one transport configuration: HTTP/2 over TLS when the server offers it,
+/// HTTP/1.1 for `http://`, servers without `h2`, and `http1_only`.
+#[derive(Clone)]
+struct Clients {
+    http1: HttpsClient,
+    http2: Arc<Http2Pool>,
+}
 
 /// Largest HTTP error body read; AWS error bodies are a few hundred bytes.
 const MAX_ERROR_BODY: usize = 64 * 1024;
@@ -100,9 +109,9 @@ fn proxy_rules(proxy: &ProxySetting) -> Matcher {
 
 /// One pooled client per (connect timeout, proxy setting, trusted roots), shared by every
 /// stream in the process.
-fn client(connect_timeout: Duration, proxy: &ProxySetting) -> Result<HttpsClient, Error> {
+fn client(connect_timeout: Duration, proxy: &ProxySetting) -> Result<Clients, Error> {
     type Key = (Duration, ProxySetting, usize);
-    static CLIENTS: OnceLock<Mutex<HashMap<Key, HttpsClient>>> = OnceLock::new();
+    static CLIENTS: OnceLock<Mutex<HashMap<Key, Clients>>> = OnceLock::new();
     let roots = crate::tls::trust_roots(&crate::region::ProcessEnv)?;
     let clients = CLIENTS.get_or_init(|| Mutex::new(HashMap::new()));
     let mut map = clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -115,7 +124,7 @@ fn client(connect_timeout: Duration, proxy: &ProxySetting) -> Result<HttpsClient
     Ok(client)
 }
 
-fn build_client(connect_timeout: Duration, proxy: &ProxySetting, roots: &crate::tls::TrustRoots) -> Result<HttpsClient, Error> {
+fn build_client(connect_timeout: Duration, proxy: &ProxySetting, roots: &crate::tls::TrustRoots) -> Result<Clients, Error> {
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     http.set_connect_timeout(Some(connect_timeout));
@@ -128,9 +137,15 @@ fn build_client(connect_timeout: Duration, proxy: &ProxySetting, roots: &crate::
         .map_err(|e| Error::internal(format!("TLS setup: {e}")))?
         .with_root_certificates(roots.root_store())
         .with_no_client_auth();
+    // Through a CONNECT tunnel too: ALPN runs in the TLS session inside it.
+    let http2 = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(config.clone())
+        .https_or_http()
+        .enable_all_versions()
+        .wrap_connector(connector.clone());
     let builder = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(config);
     let connector = builder.https_or_http().enable_http1().wrap_connector(connector);
-    Ok(Client::builder(TokioExecutor::new())
+    let http1 = Client::builder(TokioExecutor::new())
         .pool_idle_timeout(Duration::from_secs(60))
         // After a burst of thousands of concurrent streams, keep a working set of idle
         // connections, not one socket per stream for the idle timeout.
@@ -139,7 +154,60 @@ fn build_client(connect_timeout: Duration, proxy: &ProxySetting, roots: &crate::
         // frames are small and the decoder reassembles big ones, so hyper's smallest
         // allowed maximum, 8 KiB (~75 deltas per read), keeps memory per open stream low.
         .http1_max_buf_size(8 * 1024)
-        .build(connector))
+        .build(connector);
+    Ok(Clients { http1, http2: Arc::new(Http2Pool::new(http2)) })
+}
+
+/// Why a request got no response.
+#[derive(Debug)]
+enum SendError {
+    Http1(hyper_util::client::legacy::Error),
+    Http2(super::http2::Http2Error),
+}
+
+impl SendError {
+    fn is_connect(&self) -> bool {
+        match self {
+            SendError::Http1(e) => e.is_connect(),
+            SendError::Http2(e) => matches!(e, super::http2::Http2Error::Connect(_)),
+        }
+    }
+}
+
+impl std::fmt::Display for SendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SendError::Http1(e) => e.fmt(f),
+            SendError::Http2(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for SendError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SendError::Http1(e) => e.source(),
+            SendError::Http2(e) => e.source(),
+        }
+    }
+}
+
+/// Sends over HTTP/2 when the endpoint is `https://`, HTTP/2 is not switched off and the
+/// server offers it; else over HTTP/1.1. The slot (HTTP/2) must live as long as the body.
+async fn send(
+    clients: &Clients,
+    request: http::Request<Full<Bytes>>,
+    http1_only: bool,
+) -> Result<(http::Response<Incoming>, Option<super::http2::StreamSlot>), SendError> {
+    let request = if !http1_only && request.uri().scheme() == Some(&http::uri::Scheme::HTTPS) {
+        match clients.http2.send(request).await.map_err(SendError::Http2)? {
+            super::http2::Sent::Http2(response, slot) => return Ok((response, Some(slot))),
+            super::http2::Sent::Http1(request) => request,
+        }
+    } else {
+        request
+    };
+    clients.http1.request(request).await.map(|r| (r, None)).map_err(SendError::Http1)
 }
 
 /// How one attempt ended.
@@ -330,8 +398,8 @@ async fn attempt_once(
         Err(e) => return Attempt::FailedEarly(e, None),
     };
     let sent_at = SystemTime::now();
-    let response =
-        match tokio::time::timeout_at(first_event_deadline, client.request(http_request)).await {
+    let (response, _http2_stream) =
+        match tokio::time::timeout_at(first_event_deadline, send(&client, http_request, settings.http1_only)).await {
             Err(_) => {
                 return Attempt::FailedEarly(
                     Error::timeout(format!(
