@@ -354,6 +354,8 @@ function hintFor(error) {
   switch (error.code) {
     case 'NoCredentials':
       return 'no AWS credentials found: export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, set AWS_PROFILE (after `aws sso login` for SSO) or AWS_BEARER_TOKEN_BEDROCK; `bedrock-native auth` shows what is found'
+    case 'CredentialsTimeout':
+      return 'the credential source did not answer in time: check that `credential_process` / `aws sso login` work in a shell; BEDROCK_NATIVE_CREDENTIALS_TIMEOUT_MS sets the wait'
     case 'ExpiredTokenException':
       return 'the credentials have expired: refresh them (e.g. `aws sso login`) and try again'
     case 'UnrecognizedClientException':

@@ -201,6 +201,9 @@ export type ErrorCode =
   /** A required IAM permission is missing (the message names it). */
   | 'AccessDenied'
   | 'NoCredentials'
+  /** Loading credentials (credential_process, SSO, STS, IMDS) outlasted the credential
+   *  load timeout (`BEDROCK_NATIVE_CREDENTIALS_TIMEOUT_MS`); the message names the source. */
+  | 'CredentialsTimeout'
   /** Config file syntax error; `location` has file, line, column. */
   | 'ConfigSyntax'
   /** Config value of the wrong type or range; `keyPath` names it. */

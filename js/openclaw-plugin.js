@@ -32,6 +32,7 @@ const FAILOVER_REASONS = {
   UnrecognizedClientException: 'auth',
   InvalidSignatureException: 'auth',
   NoCredentials: 'auth',
+  CredentialsTimeout: 'auth',
 }
 
 // Bedrock's wording for a prompt over the model's context window (ValidationException

@@ -12,7 +12,7 @@ use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvid
 use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
 use aws_sigv4::sign::v4;
 
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{Error, Result};
 
 /// SigV4 service name: Bedrock signs both the control plane and the runtime as `bedrock`.
 pub const SIGNING_SERVICE: &str = "bedrock";
@@ -89,10 +89,8 @@ impl Auth {
                 Ok(())
             }
             Auth::SigV4(provider) => {
-                let credentials = provider.provide_credentials().await.map_err(|e| {
-                    // CredentialsError's Display names the provider and cause, never key material.
-                    Error::new(ErrorCode::NoCredentials, format!("could not load AWS credentials: {e}"))
-                })?;
+                let credentials =
+                    provider.provide_credentials().await.map_err(|e| crate::credentials::credentials_error(&e))?;
                 sign_sigv4(request, body, region, &credentials, signing_time)
             }
         }

@@ -21,6 +21,8 @@ use aws_config::BehaviorVersion;
 use aws_credential_types::credential_feature::AwsCredentialFeature;
 use aws_credential_types::provider::{self, future, error::CredentialsError, ProvideCredentials, SharedCredentialsProvider};
 use aws_credential_types::Credentials;
+use aws_smithy_async::time::{SharedTimeSource, SystemTimeSource};
+use aws_smithy_runtime::expiring_cache::ExpiringCache;
 use aws_types::os_shim_internal::{Env, Fs};
 use aws_types::region::Region;
 use sha2::{Digest, Sha256};
@@ -381,6 +383,10 @@ pub struct AuthOptions {
     pub region: Option<String>,
     /// `None` = process environment.
     pub env: Option<HashMap<String, String>>,
+    /// How the identity cache created for these options behaves; `None` = the SDK's
+    /// defaults (the load timeout may be set by `BEDROCK_NATIVE_CREDENTIALS_TIMEOUT_MS`).
+    /// Only used when no cache exists yet for this credential setup.
+    pub identity_cache: Option<IdentityCacheSettings>,
 }
 
 impl AuthOptions {
@@ -396,40 +402,48 @@ impl AuthOptions {
 }
 
 /// Bearer token when one is given (option, else `AWS_BEARER_TOKEN_BEDROCK`), else SigV4
-/// with the default chain, cached until shortly before the credentials expire.
+/// with the default chain behind the process-wide identity cache ([`CachedCredentials`]).
 pub async fn resolve_auth(options: &AuthOptions) -> Result<Auth> {
+    Ok(resolve_auth_cached(options).await?.0)
+}
+
+/// [`resolve_auth`], plus the cache behind a SigV4 identity, so a caller that gets
+/// `ExpiredToken` back can [`CachedCredentials::invalidate`] it and try once more.
+pub async fn resolve_auth_cached(options: &AuthOptions) -> Result<(Auth, Option<CachedCredentials>)> {
     let skip = match &options.env {
         Some(map) => EnvLookup::get(map, crate::auth::SKIP_AUTH_ENV),
         None => ProcessEnv.get(crate::auth::SKIP_AUTH_ENV),
     };
     if crate::auth::skip_auth_requested(skip.as_deref()) {
-        return Ok(crate::auth::skip_auth());
+        return Ok((crate::auth::skip_auth(), None));
     }
     if let Some(token) = options.bearer() {
-        return Ok(Auth::Bearer(token));
+        return Ok((Auth::Bearer(token), None));
     }
     let env = env_map_or_process(&options.env);
     let (region, _) = resolve_region(options.region.as_deref(), None, options.profile.as_deref(), &env)?;
     // A named AWS_CA_BUNDLE that cannot be used is reported, not silently not trusted.
     crate::tls::trust_roots(&env)?;
-    // One provider per distinct credential setup, kept for the life of the process: the
+    // One cache per distinct credential setup, kept for the life of the process: the
     // runtime resolves auth for every stream, and rebuilding the chain each time would
-    // re-read profile files and re-ask IMDS / credential_process per request.
+    // re-read profile files and re-ask IMDS / credential_process per request. Each setup
+    // has its own cache, so a hung load of one never holds up another.
     let key = provider_cache_key(&env, options.profile.as_deref(), &region);
-    if let Some(provider) = lock_providers().get(&key) {
-        return Ok(Auth::SigV4(provider.clone()));
+    if let Some(cached) = lock_providers().get(&key) {
+        return Ok((Auth::SigV4(SharedCredentialsProvider::new(cached.clone())), Some(cached.clone())));
     }
+    let settings = options.identity_cache.clone().unwrap_or_else(|| IdentityCacheSettings::from_env(&env));
+    let source = describe_credential_source(&env, options.profile.as_deref()).await;
     let chain = sdk_default_chain(env, options.profile.as_deref(), &region).await;
-    let provider = SharedCredentialsProvider::new(CachingProvider::new(chain));
-    let mut providers = lock_providers();
-    let provider = providers.entry(key).or_insert(provider).clone();
-    Ok(Auth::SigV4(provider))
+    let cached = CachedCredentials::new(chain, source, settings);
+    let cached = lock_providers().entry(key).or_insert(cached).clone();
+    Ok((Auth::SigV4(SharedCredentialsProvider::new(cached.clone())), Some(cached)))
 }
 
-type ProviderCache = std::sync::Mutex<HashMap<String, SharedCredentialsProvider>>;
+type ProviderCache = std::sync::Mutex<HashMap<String, CachedCredentials>>;
 static PROVIDERS: std::sync::OnceLock<ProviderCache> = std::sync::OnceLock::new();
 
-fn lock_providers() -> std::sync::MutexGuard<'static, HashMap<String, SharedCredentialsProvider>> {
+fn lock_providers() -> std::sync::MutexGuard<'static, HashMap<String, CachedCredentials>> {
     // Only whole entries are ever inserted, so a poisoned map is still consistent.
     PROVIDERS.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -474,21 +488,6 @@ pub fn credential_identity(options: &AuthOptions) -> String {
     format!("profile:{}", active_profile(env, options.profile.as_deref()))
 }
 
-/// Refresh this long before expiry so a request never signs with credentials about to lapse.
-const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(300);
-
-/// Caches the chain's answer until near expiry; one refresh at a time.
-pub struct CachingProvider {
-    inner: SharedCredentialsProvider,
-    cached: Arc<tokio::sync::Mutex<Option<Credentials>>>,
-}
-
-impl fmt::Debug for CachingProvider {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("CachingProvider(** redacted **)")
-    }
-}
-
 impl fmt::Debug for ProbeOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ProbeOptions")
@@ -527,34 +526,229 @@ impl fmt::Debug for RedactedEnv<'_> {
     }
 }
 
-impl CachingProvider {
-    pub fn new(inner: SharedCredentialsProvider) -> Self {
-        CachingProvider { inner, cached: Arc::new(tokio::sync::Mutex::new(None)) }
-    }
+/// How long an identity without an expiry is used before it is resolved again: the AWS
+/// SDK for Rust's `LazyCache` default (aws-smithy-runtime `DEFAULT_EXPIRATION`).
+pub const DEFAULT_EXPIRY_LESS_LIFETIME: Duration = Duration::from_secs(15 * 60);
+/// An identity counts as expired this long (less up to half of it, at random) before its
+/// expiry: `LazyCache`'s `DEFAULT_BUFFER_TIME` and jitter.
+pub const DEFAULT_BUFFER_TIME: Duration = Duration::from_secs(10);
+/// Longest wait for one credential load. `LazyCache` derives it from the client's retry
+/// and timeout config; for the defaults (3 attempts, 1 s then 2 s backoff, 3.1 s connect
+/// timeout doubled per attempt) that is 3 + 3 x 6.2 = 21.6 s, long enough for an SSO or
+/// STS call with its retries, and a hung `credential_process` still ends.
+pub const DEFAULT_CREDENTIALS_LOAD_TIMEOUT: Duration = Duration::from_millis(21_600);
+/// Environment variable that overrides [`DEFAULT_CREDENTIALS_LOAD_TIMEOUT`] (milliseconds).
+pub const CREDENTIALS_TIMEOUT_ENV: &str = "BEDROCK_NATIVE_CREDENTIALS_TIMEOUT_MS";
 
-    async fn credentials(&self) -> provider::Result {
-        let mut slot = self.cached.lock().await;
-        if let Some(creds) = slot.as_ref() {
-            let fresh = match creds.expiry() {
-                None => true,
-                Some(expiry) => expiry > SystemTime::now() + REFRESH_BEFORE_EXPIRY,
-            };
-            if fresh {
-                return Ok(creds.clone());
-            }
+/// The identity cache's rules, with the clock injectable (tests move it instead of waiting).
+#[derive(Clone, Debug)]
+pub struct IdentityCacheSettings {
+    pub time_source: SharedTimeSource,
+    pub load_timeout: Duration,
+    pub expiry_less_lifetime: Duration,
+    pub buffer_time: Duration,
+}
+
+impl Default for IdentityCacheSettings {
+    fn default() -> Self {
+        IdentityCacheSettings {
+            time_source: SharedTimeSource::new(SystemTimeSource::new()),
+            load_timeout: DEFAULT_CREDENTIALS_LOAD_TIMEOUT,
+            expiry_less_lifetime: DEFAULT_EXPIRY_LESS_LIFETIME,
+            buffer_time: DEFAULT_BUFFER_TIME,
         }
-        let creds = self.inner.provide_credentials().await?;
-        *slot = Some(creds.clone());
-        Ok(creds)
     }
 }
 
-impl ProvideCredentials for CachingProvider {
+impl IdentityCacheSettings {
+    /// The defaults, with the load timeout from `BEDROCK_NATIVE_CREDENTIALS_TIMEOUT_MS`
+    /// when that is a whole number of milliseconds >= 1 in `env`.
+    pub fn from_env(env: &dyn EnvLookup) -> Self {
+        let mut settings = IdentityCacheSettings::default();
+        if let Some(ms) = env.get(CREDENTIALS_TIMEOUT_ENV).and_then(|v| v.parse::<u64>().ok()).filter(|ms| *ms >= 1) {
+            settings.load_timeout = Duration::from_millis(ms);
+        }
+        settings
+    }
+}
+
+/// One credential setup's cached identity, shared by every stream and discovery call
+/// that uses it. The rules are the AWS SDK for Rust's lazy identity cache (aws-smithy-runtime
+/// `LazyCache`), on its own `ExpiringCache`: concurrent callers share one in-flight load;
+/// an identity is reloaded `buffer_time` (jittered) before its expiry, or
+/// `expiry_less_lifetime` after it was loaded when it has none; a load that takes longer
+/// than `load_timeout` fails with a `CredentialsTimeout` naming the source. Beyond the
+/// SDK: [`CachedCredentials::invalidate`], for when AWS says the token has expired.
+#[derive(Clone)]
+pub struct CachedCredentials(Arc<IdentityCache>);
+
+struct IdentityCache {
+    chain: SharedCredentialsProvider,
+    /// Where the credentials come from, in words (never a secret), for errors.
+    source: String,
+    settings: IdentityCacheSettings,
+    /// Swapped for an empty one to invalidate: loads in flight finish into the old one.
+    slot: std::sync::Mutex<ExpiringCache<Credentials, CredentialsError>>,
+}
+
+impl fmt::Debug for CachedCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CachedCredentials({}, ** redacted **)", self.0.source)
+    }
+}
+
+/// A credential load that outlasted the cache's load timeout.
+#[derive(Debug)]
+struct LoadTimedOut {
+    source: String,
+    after: Duration,
+}
+
+impl fmt::Display for LoadTimedOut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "loading AWS credentials from {} took longer than {} ms (credential load timeout; {} changes it)",
+            self.source,
+            self.after.as_millis(),
+            CREDENTIALS_TIMEOUT_ENV
+        )
+    }
+}
+
+impl std::error::Error for LoadTimedOut {}
+
+impl CachedCredentials {
+    /// `chain` behind a fresh cache; `source` names it in errors.
+    pub fn new(chain: SharedCredentialsProvider, source: impl Into<String>, settings: IdentityCacheSettings) -> Self {
+        let slot = std::sync::Mutex::new(ExpiringCache::new(settings.buffer_time));
+        CachedCredentials(Arc::new(IdentityCache { chain, source: source.into(), settings, slot }))
+    }
+
+    /// Where these credentials come from, in words.
+    pub fn source(&self) -> &str {
+        &self.0.source
+    }
+
+    /// Forgets the cached identity: the next caller loads anew. For an `ExpiredToken`
+    /// answer (the identity lapsed before the expiry it claimed, or it claimed none).
+    pub fn invalidate(&self) {
+        *self.lock_slot() = ExpiringCache::new(self.0.settings.buffer_time);
+    }
+
+    fn lock_slot(&self) -> std::sync::MutexGuard<'_, ExpiringCache<Credentials, CredentialsError>> {
+        // Only ever replaced whole, so a poisoned slot is still consistent.
+        self.0.slot.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// `LazyCache::resolve_cached_identity`, for credentials.
+    async fn credentials(&self) -> provider::Result {
+        let cache = &self.0;
+        let now = cache.settings.time_source.now();
+        // As the SDK, the timeout runs from the call: a caller waiting on another's load
+        // is bounded by its own deadline too.
+        let deadline = tokio::time::Instant::now() + cache.settings.load_timeout;
+        let slot = self.lock_slot().clone();
+        if let Some(credentials) = slot.yield_or_clear_if_expired(now).await {
+            return Ok(credentials);
+        }
+        slot.get_or_load(|| async move {
+            let credentials = match tokio::time::timeout_at(deadline, cache.chain.provide_credentials()).await {
+                Ok(result) => result?,
+                Err(_) => match cache.chain.fallback_on_interrupt() {
+                    Some(credentials) => credentials,
+                    None => {
+                        crate::debug_log!("credentials: load from {} timed out", cache.source);
+                        return Err(CredentialsError::provider_error(LoadTimedOut {
+                            source: cache.source.clone(),
+                            after: cache.settings.load_timeout,
+                        }));
+                    }
+                },
+            };
+            let expiry = credentials.expiry().unwrap_or(now + cache.settings.expiry_less_lifetime);
+            let jitter = cache.settings.buffer_time.mul_f64(rand::random::<f64>() * 0.5);
+            crate::debug_log!(
+                "credentials: loaded from {} ({})",
+                cache.source,
+                if credentials.expiry().is_some() { "with expiry" } else { "no expiry: reused for 15 min" }
+            );
+            Ok((credentials, expiry + jitter))
+        })
+        .await
+    }
+}
+
+impl ProvideCredentials for CachedCredentials {
     fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
     where
         Self: 'a,
     {
         future::ProvideCredentials::new(self.credentials())
+    }
+}
+
+/// A credentials failure as a core error: `CredentialsTimeout` when the load outlasted
+/// the cache's timeout (the message names the source), else `NoCredentials`.
+pub fn credentials_error(e: &CredentialsError) -> Error {
+    if let Some(timed_out) = std::error::Error::source(e).and_then(|s| s.downcast_ref::<LoadTimedOut>()) {
+        let mut error = Error::new(ErrorCode::CredentialsTimeout, timed_out.to_string());
+        error.retryable = false;
+        return error;
+    }
+    // CredentialsError's Display names the provider and cause, never key material.
+    Error::new(ErrorCode::NoCredentials, format!("could not load AWS credentials: {e}"))
+}
+
+/// True for AWS's answer to a request signed with credentials that have lapsed
+/// (`ExpiredToken` from STS-style services, `ExpiredTokenException` from Bedrock).
+pub fn is_expired_token(error: &Error) -> bool {
+    error.code == ErrorCode::ExpiredTokenException
+        || matches!(error.aws_type.as_deref(), Some("ExpiredToken" | "ExpiredTokenException"))
+        || error.message.contains("security token included in the request is expired")
+}
+
+/// The stage of the default chain that will answer under `env` (its order: env keys,
+/// the profile, web identity, container endpoint, IMDS), in words for errors. Names
+/// files, profiles and kinds of source only: never a key, and never a
+/// `credential_process` command line (it may carry secrets).
+async fn describe_credential_source(env: &HashMap<String, String>, profile: Option<&str>) -> String {
+    if EnvLookup::get(env, "AWS_ACCESS_KEY_ID").is_some() && EnvLookup::get(env, "AWS_SECRET_ACCESS_KEY").is_some() {
+        return "environment variables AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY".into();
+    }
+    let name = active_profile(env, profile);
+    let profiles = aws_config::profile::load(
+        &Fs::real(),
+        &Env::from(env.clone()),
+        &Default::default(),
+        Some(name.clone().into()),
+    )
+    .await
+    .ok();
+    if let Some(found) = profiles.as_ref().and_then(|p| p.get_profile(&name)) {
+        let kind = if found.get("credential_process").is_some() {
+            Some("credential_process")
+        } else if found.get("sso_session").is_some() || found.get("sso_start_url").is_some() {
+            Some("SSO")
+        } else if found.get("role_arn").is_some() {
+            Some("assume-role")
+        } else if found.get("aws_access_key_id").is_some() {
+            Some("static keys")
+        } else {
+            None
+        };
+        if let Some(kind) = kind {
+            return format!("{kind} of profile `{name}`");
+        }
+    }
+    if EnvLookup::get(env, "AWS_WEB_IDENTITY_TOKEN_FILE").is_some() {
+        "web identity (AWS_WEB_IDENTITY_TOKEN_FILE)".into()
+    } else if EnvLookup::get(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI").is_some()
+        || EnvLookup::get(env, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").is_some()
+    {
+        "the container credentials endpoint".into()
+    } else {
+        format!("the AWS default credential chain (profile `{name}`, then the EC2 instance role)")
     }
 }
 

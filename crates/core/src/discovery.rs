@@ -18,7 +18,10 @@ use serde_json::{json, Value};
 
 use crate::auth::Auth;
 use crate::config::{BedrockSettings, DEFAULT_CONTEXT_WINDOW, DEFAULT_MAX_TOKENS, DEFAULT_REFRESH_INTERVAL_SECS};
-use crate::credentials::{credential_identity, detect_auth_marker, key_identity, probe_credentials, resolve_auth, AuthOptions, ProbeOptions};
+use crate::credentials::{
+    credential_identity, detect_auth_marker, key_identity, probe_credentials, resolve_auth_cached, AuthOptions, CachedCredentials,
+    ProbeOptions,
+};
 use crate::error::{Error, ErrorCode, Result};
 use crate::model_family::{self, Cost};
 use crate::region::{resolve_region, EndpointConfig, Endpoints, EnvLookup};
@@ -450,6 +453,7 @@ fn resolve_options(options: &DiscoveryOptions) -> Result<Resolved> {
         profile: options.profile.clone(),
         region: Some(region.clone()),
         env: options.env.clone(),
+        identity_cache: None,
     };
     let key = format!(
         "{region}|{}|{}|{}|{}|{}",
@@ -501,8 +505,8 @@ fn control_endpoints(r: &Resolved) -> Result<Endpoints> {
     Endpoints::resolve_with(&r.region, None, r.endpoint.as_deref(), &config)
 }
 
-async fn build_client(r: &Resolved) -> Result<(aws_sdk_bedrock::Client, Auth)> {
-    let auth = resolve_auth(&r.auth_options).await?;
+async fn build_client(r: &Resolved) -> Result<(aws_sdk_bedrock::Client, Auth, Option<CachedCredentials>)> {
+    let (auth, credentials_cache) = resolve_auth_cached(&r.auth_options).await?;
     let endpoints = control_endpoints(r)?;
     let timeouts = aws_smithy_types::timeout::TimeoutConfig::builder()
         .connect_timeout(r.timeout.min(Duration::from_secs(10)))
@@ -534,7 +538,7 @@ async fn build_client(r: &Resolved) -> Result<(aws_sdk_bedrock::Client, Auth)> {
             builder = builder.credentials_provider(provider.clone());
         }
     }
-    Ok((aws_sdk_bedrock::Client::from_conf(builder.build()), auth))
+    Ok((aws_sdk_bedrock::Client::from_conf(builder.build()), auth, credentials_cache))
 }
 
 /// Turns an SDK failure into an error that names the cause.
@@ -663,21 +667,38 @@ fn now_ms() -> u64 {
 /// Calls both APIs concurrently. `Err` only when the foundation-model list failed (or
 /// credentials are missing); a profile failure becomes a warning.
 async fn fetch(r: &Resolved) -> Result<Snapshot> {
-    let (client, auth) = build_client(r).await?;
-    if let Auth::SigV4(provider) = &auth {
-        use aws_credential_types::provider::ProvideCredentials;
-        // Resolve first so "no credentials" is reported as such, not as a dispatch failure.
-        provider.provide_credentials().await.map_err(|e| {
-            let detail = crate::credentials::describe_credentials_error(&e);
-            let detail: Vec<&str> = detail.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-            Error::new(ErrorCode::NoCredentials, format!("no AWS credentials for Bedrock discovery: {}", detail.join(" ")))
-        })?;
-    }
-    let endpoint = control_endpoints(r)?.control;
-    let (fms, profiles) = tokio::join!(
-        list_foundation_models(&client, &r.region, &endpoint),
-        list_all_profiles(&client, &r.region, &endpoint)
-    );
+    let mut credentials_renewed = false;
+    let (fms, profiles) = loop {
+        let (client, auth, credentials_cache) = build_client(r).await?;
+        if let Auth::SigV4(provider) = &auth {
+            use aws_credential_types::provider::ProvideCredentials;
+            // Resolve first so "no credentials" is reported as such, not as a dispatch failure.
+            provider.provide_credentials().await.map_err(|e| {
+                let error = crate::credentials::credentials_error(&e);
+                if error.code == ErrorCode::CredentialsTimeout {
+                    return error;
+                }
+                let detail = crate::credentials::describe_credentials_error(&e);
+                let detail: Vec<&str> = detail.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+                Error::new(ErrorCode::NoCredentials, format!("no AWS credentials for Bedrock discovery: {}", detail.join(" ")))
+            })?;
+        }
+        let endpoint = control_endpoints(r)?.control;
+        let (fms, profiles) = tokio::join!(
+            list_foundation_models(&client, &r.region, &endpoint),
+            list_all_profiles(&client, &r.region, &endpoint)
+        );
+        match (&fms, &credentials_cache) {
+            // The cached identity lapsed early (or had no expiry): reload it and ask once
+            // more, with a new client (the SDK client keeps its own copy of the identity).
+            (Err(e), Some(cache)) if !credentials_renewed && crate::credentials::is_expired_token(e) => {
+                crate::debug_log!("discovery {}: {} from AWS, reloading credentials from {}", r.region, e.code, cache.source());
+                cache.invalidate();
+                credentials_renewed = true;
+            }
+            _ => break (fms, profiles),
+        }
+    };
     let fms = fms?;
     let mut warnings = Vec::new();
     let profiles = match profiles {
@@ -764,7 +785,7 @@ pub async fn application_profile_base_model(arn: &str, options: ProfileLookupOpt
         ..Default::default()
     })
     .ok()?;
-    let (client, _) = build_client(&resolved).await.ok()?;
+    let (client, _, _) = build_client(&resolved).await.ok()?;
     count_call("GetInferenceProfile");
     let output = client.get_inference_profile().inference_profile_identifier(arn).send().await.ok()?;
     let info = InferenceProfileInfo {

@@ -31,6 +31,9 @@ pub enum ErrorCode {
     AccessDenied,
     /// No credentials could be found for SigV4 signing.
     NoCredentials,
+    /// Loading credentials (credential_process, SSO, STS, IMDS...) took longer than the
+    /// credential load timeout; the message names the source.
+    CredentialsTimeout,
     /// Configuration file could not be parsed (message carries file:line:column).
     ConfigSyntax,
     /// Configuration value has the wrong type or range (message carries the key path).
@@ -83,6 +86,7 @@ impl ErrorCode {
             ErrorCode::AwsError => "AwsError",
             ErrorCode::AccessDenied => "AccessDenied",
             ErrorCode::NoCredentials => "NoCredentials",
+            ErrorCode::CredentialsTimeout => "CredentialsTimeout",
             ErrorCode::ConfigSyntax => "ConfigSyntax",
             ErrorCode::ConfigType => "ConfigType",
             ErrorCode::ConfigNotFound => "ConfigNotFound",

@@ -23,7 +23,7 @@ use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
 use crate::auth::Auth;
-use crate::credentials::{resolve_auth, AuthOptions};
+use crate::credentials::{resolve_auth_cached, AuthOptions};
 use crate::error::Error;
 use crate::region::{resolve_region, validate_region, EndpointConfig, Endpoints, ProcessEnv, RegionSource};
 use crate::discovery::{application_profile_base_model, ProfileLookupOptions};
@@ -165,6 +165,10 @@ pub struct StreamSettings {
     /// HTTP/1.1 only, no HTTP/2 over TLS (`AWS_BEDROCK_FORCE_HTTP1=1`, as pi-ai: some
     /// custom endpoints and inspecting proxies mishandle HTTP/2).
     pub http1_only: bool,
+    /// The identity cache behind `auth` when it is SigV4 from the default chain: an
+    /// `ExpiredToken` answer before the first event invalidates it and the request is
+    /// sent once more with freshly loaded credentials.
+    pub credentials_cache: Option<crate::credentials::CachedCredentials>,
 }
 
 /// Which HTTP proxy to use for Bedrock.
@@ -195,6 +199,7 @@ impl StreamSettings {
             extra_headers: Vec::new(),
             strict_fallback_body: None,
             http1_only: false,
+            credentials_cache: None,
         }
     }
 }
@@ -410,13 +415,20 @@ pub async fn prepare(
         .bearer_token
         .clone()
         .or_else(|| options.api_key.as_deref().and_then(crate::credentials::api_key_bearer_token).map(str::to_string));
-    let auth = resolve_auth(&AuthOptions { bearer_token, profile: options.profile.clone(), region: Some(region.clone()), env })
-        .await?;
+    let (auth, credentials_cache) = resolve_auth_cached(&AuthOptions {
+        bearer_token,
+        profile: options.profile.clone(),
+        region: Some(region.clone()),
+        env,
+        identity_cache: None,
+    })
+    .await?;
     let body = serde_json::to_vec(&prepared.body)
         .map_err(|e| Error::invalid_argument(format!("request body cannot be serialised: {e}")))?;
     let mut settings = StreamSettings::new(endpoint, region, auth);
     settings.extra_headers = extra_headers(options.headers.as_ref())?;
     settings.strict_fallback_body = strict_fallback;
+    settings.credentials_cache = credentials_cache;
     if let Some(n) = env_max_retries {
         settings.max_retries = n;
     }

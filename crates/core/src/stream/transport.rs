@@ -235,10 +235,23 @@ pub(super) async fn run(
     let mut spent: u32 = 0;
     // One id for every attempt of this call, as the AWS SDKs send it.
     let invocation_id = invocation_id();
+    let mut credentials_renewed = false;
     loop {
         match attempt_once(&request, &settings, &url, &invocation_id, attempt, &tx, &response_started).await {
             Attempt::Finished => return retry_budget::succeeded(spent),
             Attempt::ConsumerGone => return,
+            Attempt::FailedEarly(error, _)
+                if !credentials_renewed && crate::credentials::is_expired_token(&error) && settings.credentials_cache.is_some() =>
+            {
+                // The cached identity lapsed early (or had no expiry): load it again and
+                // resend once; a second ExpiredToken is final.
+                credentials_renewed = true;
+                if let Some(cache) = &settings.credentials_cache {
+                    crate::debug_log!("stream {}: {} from AWS, reloading credentials from {}", request.model_id, error.code, cache.source());
+                    cache.invalidate();
+                }
+                attempt += 1;
+            }
             Attempt::FailedEarly(error, _)
                 if strict_fallback.is_some()
                     && error.aws_type.as_deref() == Some("ValidationException")
