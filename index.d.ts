@@ -57,6 +57,12 @@ export declare class JsConverseStream {
   abort(): void
 }
 
+/**
+ * Internal: `{ name: value }` of the variables the core reads (AWS_*, OPENCLAW_*, HOME,
+ * proxies, CA bundles, ...). Values stay in this process, as in `process.env` itself.
+ */
+export declare function __envSnapshot(): Record<string, string>
+
 /** Sync export guarded with napi's `catch_unwind` (what every sync export should have). */
 export declare function __panicProbe(mode: string): void
 
@@ -310,10 +316,12 @@ export interface ResolveBedrockProviderOptions {
  * arguments (`options` may also carry our `connectTimeoutMs`, `firstEventTimeoutMs`,
  * `idleTimeoutMs`, `maxRetries`, `maxRetryDelayMs`, `endpoint`, `raw`). `prepared`,
  * when given, is `JSON.stringify({ modelId, body, region? })` to send instead of
- * building the body from `context` (what `onPayload` returned). Never throws for
- * stream failures: those arrive as the final error op.
+ * building the body from `context` (what `onPayload` returned). `env` is the caller's
+ * environment snapshot (`__envSnapshot()` at call time); without it the process
+ * environment is copied here, on the JS thread. Never throws for stream failures: those
+ * arrive as the final error op.
  */
-export declare function startConverseStream(model: string, context?: string | undefined | null, options?: string | undefined | null, prepared?: string | undefined | null): JsConverseStream
+export declare function startConverseStream(model: string, context?: string | undefined | null, options?: string | undefined | null, prepared?: string | undefined | null, env?: Record<string, string> | undefined | null): JsConverseStream
 
 /** Starts the loopback Bedrock emulator on 127.0.0.1 (a free port unless `port` is given). */
 export declare function startEmulator(options?: Record<string, any> | undefined | null): Promise<Emulator>

@@ -838,6 +838,7 @@ module.exports = nativeBinding
 module.exports.Emulator = nativeBinding.Emulator
 module.exports.JsEmulator = nativeBinding.JsEmulator
 module.exports.JsConverseStream = nativeBinding.JsConverseStream
+module.exports.__envSnapshot = nativeBinding.__envSnapshot
 module.exports.__panicProbe = nativeBinding.__panicProbe
 module.exports.__panicProbeAsync = nativeBinding.__panicProbeAsync
 module.exports.__panicProbeUnguarded = nativeBinding.__panicProbeUnguarded

@@ -35,17 +35,17 @@ function argumentJson(name, value) {
 
 /** Starts the native stream: body built in Rust from `context`, or (with `onPayload`)
  *  built first, handed to `onPayload`, and the possibly replaced body sent verbatim. */
-async function startNative(model, context, options) {
+async function startNative(model, context, options, env) {
   const modelJson = argumentJson('model', model)
   const optionsJson = argumentJson('options', options)
   if (typeof options.onPayload !== 'function') {
-    return native.startConverseStream(modelJson, argumentJson('context', context), optionsJson)
+    return native.startConverseStream(modelJson, argumentJson('context', context), optionsJson, null, env)
   }
   const request = native.buildConverseRequest(model, context, options)
   const replaced = await options.onPayload(toPiPayload(request), model)
   const prepared = replaced === undefined ? request : { ...fromPiPayload(replaced), region: request.region }
   if (options.signal?.aborted) return null
-  return native.startConverseStream(modelJson, null, optionsJson, JSON.stringify(prepared))
+  return native.startConverseStream(modelJson, null, optionsJson, JSON.stringify(prepared), env)
 }
 
 /**
@@ -58,6 +58,9 @@ async function startNative(model, context, options) {
 function converseStream(model, context, options = {}) {
   options = options ?? {}
   const stream = new AssistantMessageEventStream(model)
+  // The environment as of this call (region, endpoints, credentials), whatever
+  // process.env holds by the time the request is prepared.
+  const env = native.__envSnapshot()
   const signal = options.signal
   const onAbort = () => {
     if (stream.native) stream.native.abort()
@@ -76,7 +79,7 @@ function converseStream(model, context, options = {}) {
       try {
         const { raw, ...rest } = options
         if (typeof options.onProviderStreamEvent === 'function') rest.providerEvents = true
-        handle = await startNative(model, context, rest)
+        handle = await startNative(model, context, rest, env)
       } catch (error) {
         const { message, info } = errorFields(error)
         stream.fail(signal?.aborted ? 'aborted' : 'error', message, info)
@@ -120,6 +123,7 @@ function converseStreamRaw(model, context, options = {}) {
   const signal = options.signal
   let handle = null
   let finished = false
+  const env = native.__envSnapshot()
   async function* iterate() {
     if (signal?.aborted) {
       yield { error: { message: ABORTED_MESSAGE, code: 'Aborted', retryable: false } }
@@ -129,7 +133,7 @@ function converseStreamRaw(model, context, options = {}) {
     signal?.addEventListener?.('abort', onAbort, { once: true })
     try {
       try {
-        handle = await startNative(model, context, { ...options, raw: true })
+        handle = await startNative(model, context, { ...options, raw: true }, env)
       } catch (error) {
         const { message, info } = errorFields(error)
         yield { error: { message, ...info } }

@@ -34,6 +34,25 @@ for (const [name, value] of Object.entries(native)) {
   }
 }
 
+// Async entry points resolve region, endpoints and credentials on a worker thread: hand
+// them the environment of their call time (a copy taken here, on the JS thread) unless the
+// caller gave one, so nothing reads the process environment while Node may be writing it.
+for (const name of ['probeCredentials', 'discoverModels', 'discoverModelsDetailed', 'resolveBedrockProvider']) {
+  const fn = api[name]
+  if (typeof fn !== 'function') continue
+  api[name] = Object.defineProperty(
+    function (options, ...rest) {
+      if (options === undefined || options === null) options = { env: native.__envSnapshot() }
+      else if (typeof options === 'object' && !Array.isArray(options) && (options.env === undefined || options.env === null)) {
+        options = { ...options, env: native.__envSnapshot() }
+      }
+      return fn.call(this, options, ...rest)
+    },
+    'name',
+    { value: name },
+  )
+}
+
 // Discovery: a JS-side memo in front of the native cache (js/discovery.js).
 Object.assign(api, require('./discovery.js').createDiscovery(api))
 

@@ -6,8 +6,10 @@
 //! can create the same objects one property at a time, and one promise covers every op
 //! that was ready. js/event-stream.js applies the ops to the partial message.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
+use bedrock_core::region::EnvSnapshot;
 use bedrock_core::request::{parse_js_json, Context, Model, StreamOptions};
 use bedrock_core::stream::{write_batch_json, ConverseStream, PreparedBody, StreamAbort, StreamControl};
 use napi_derive::napi;
@@ -36,14 +38,17 @@ fn parse_arg(text: Option<String>, what: &str) -> napi::Result<Value> {
 /// arguments (`options` may also carry our `connectTimeoutMs`, `firstEventTimeoutMs`,
 /// `idleTimeoutMs`, `maxRetries`, `maxRetryDelayMs`, `endpoint`, `raw`). `prepared`,
 /// when given, is `JSON.stringify({ modelId, body, region? })` to send instead of
-/// building the body from `context` (what `onPayload` returned). Never throws for
-/// stream failures: those arrive as the final error op.
+/// building the body from `context` (what `onPayload` returned). `env` is the caller's
+/// environment snapshot (`__envSnapshot()` at call time); without it the process
+/// environment is copied here, on the JS thread. Never throws for stream failures: those
+/// arrive as the final error op.
 #[napi(catch_unwind, js_name = "startConverseStream")]
 pub fn start_converse_stream(
   model: String,
   context: Option<String>,
   options: Option<String>,
   prepared: Option<String>,
+  env: Option<HashMap<String, String>>,
 ) -> napi::Result<JsConverseStream> {
   let model = Model::from_value(parse_arg(Some(model), "model")?).map_err(to_napi)?;
   let context = match context {
@@ -51,11 +56,12 @@ pub fn start_converse_stream(
     None => None,
   };
   let options_value = parse_arg(options, "options")?;
-  let control: StreamControl = if options_value.is_null() {
+  let mut control: StreamControl = if options_value.is_null() {
     StreamControl::default()
   } else {
     serde_json::from_value(options_value.clone()).map_err(|e| invalid_argument(format!("options: {}", bedrock_core::error::without_quoted_values(&e.to_string()))))?
   };
+  control.env = Some(env.map(EnvSnapshot::from).unwrap_or_else(EnvSnapshot::of_process));
   let options = StreamOptions::from_value(options_value).map_err(to_napi)?;
   let prepared = match prepared {
     None => None,

@@ -6,6 +6,7 @@ mod config;
 mod converse;
 mod discovery;
 mod emulator;
+mod env;
 mod error;
 mod panic_probe;
 mod request;

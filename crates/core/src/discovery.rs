@@ -755,6 +755,8 @@ pub struct ProfileLookupOptions {
     pub bearer_token: Option<String>,
     pub profile: Option<String>,
     pub timeout: Option<Duration>,
+    /// Environment for credentials and endpoints; `None` = process env.
+    pub env: Option<HashMap<String, String>>,
 }
 
 impl std::fmt::Debug for ProfileLookupOptions {
@@ -782,6 +784,7 @@ pub async fn application_profile_base_model(arn: &str, options: ProfileLookupOpt
         bearer_token: options.bearer_token.clone(),
         profile: options.profile.clone(),
         timeout: Some(options.timeout.unwrap_or(Duration::from_secs(5))),
+        env: options.env.clone(),
         ..Default::default()
     })
     .ok()?;

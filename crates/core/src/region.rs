@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 
@@ -76,6 +77,63 @@ pub fn process_env_map() -> HashMap<String, String> {
     std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect()
+}
+
+/// Whether the core (or aws-config, or the proxy rules) reads variable `name`: what a
+/// snapshot keeps. AWS_* covers the SDK's own settings (credentials, files, endpoints,
+/// retries, IMDS, containers); proxies are matched in any case, as curl and hyper do.
+pub fn is_config_variable(name: &str) -> bool {
+    const EXACT: [&str; 10] = [
+        "HOME", "USERPROFILE", "HOMEDRIVE", "HOMEPATH", "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR",
+        "PI_CACHE_RETENTION", "XDG_CACHE_HOME", "REQUEST_METHOD",
+    ];
+    const PROXIES: [&str; 4] = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"];
+    name.starts_with("AWS_")
+        || name.starts_with("OPENCLAW_")
+        || EXACT.contains(&name)
+        || PROXIES.iter().any(|p| p.eq_ignore_ascii_case(name))
+}
+
+/// The variables of the process environment the core reads ([`is_config_variable`]),
+/// copied now. The binding takes it on the JS thread when a call starts, so work on
+/// tokio threads never calls getenv while Node may be writing `process.env` (a data
+/// race in libc) and each call sees the values of its own call time.
+#[derive(Clone, Default)]
+pub struct EnvSnapshot(pub Arc<HashMap<String, String>>);
+
+impl EnvSnapshot {
+    pub fn of_process() -> EnvSnapshot {
+        let vars = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .filter(|(k, _)| is_config_variable(k))
+            .collect();
+        EnvSnapshot(Arc::new(vars))
+    }
+
+    pub fn map(&self) -> &HashMap<String, String> {
+        &self.0
+    }
+}
+
+impl From<HashMap<String, String>> for EnvSnapshot {
+    fn from(map: HashMap<String, String>) -> Self {
+        EnvSnapshot(Arc::new(map))
+    }
+}
+
+impl EnvLookup for EnvSnapshot {
+    fn get(&self, name: &str) -> Option<String> {
+        EnvLookup::get(&*self.0, name)
+    }
+}
+
+/// Names only: values include secrets.
+impl std::fmt::Debug for EnvSnapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut names: Vec<&String> = self.0.keys().collect();
+        names.sort();
+        f.debug_tuple("EnvSnapshot").field(&names).finish()
+    }
 }
 
 /// Home directory from the given env (`HOME`, else `USERPROFILE`).

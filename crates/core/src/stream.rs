@@ -14,6 +14,7 @@ mod http2;
 mod transport;
 pub use transport::retry_budget_available;
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,12 +26,11 @@ use tokio::task::AbortHandle;
 use crate::auth::Auth;
 use crate::credentials::{resolve_auth_cached, AuthOptions};
 use crate::error::Error;
-use crate::region::{resolve_region, validate_region, EndpointConfig, Endpoints, ProcessEnv, RegionSource};
+use crate::region::{resolve_region, validate_region, EndpointConfig, EnvSnapshot, Endpoints, RegionSource};
 use crate::discovery::{application_profile_base_model, ProfileLookupOptions};
 use crate::request::{
-    arn_region, build_converse_request, build_converse_request_with, has_preferred_strict_tools, is_application_profile_arn,
-    Context, Model,
-    RawProcessEnv, StreamOptions,
+    arn_region, build_converse_request_with, has_preferred_strict_tools, is_application_profile_arn, Context, Model,
+    StreamOptions,
 };
 
 pub use mapper::{CostTier, ModelCost, Op, StopReason, Usage};
@@ -268,6 +268,11 @@ pub struct StreamControl {
     pub provider_events: Option<bool>,
     /// HTTP proxy URL for Bedrock (default: the `HTTPS_PROXY`/`NO_PROXY` environment).
     pub proxy: Option<String>,
+    /// The environment as it was when the caller started the stream (the binding takes it
+    /// on the JS thread); region, endpoints, credentials, retries and pi-ai's env reads all
+    /// come from it. `None` = the process environment, read when the stream prepares.
+    #[serde(skip)]
+    pub env: Option<EnvSnapshot>,
 }
 
 impl StreamControl {
@@ -343,61 +348,57 @@ pub async fn prepare(
     control: &StreamControl,
     prepared: Option<PreparedBody>,
 ) -> Result<(ConverseStreamRequest, StreamSettings), Error> {
+    // Every variable comes from one environment: the caller's snapshot (else the process
+    // environment now), with pi-ai 1.6's `options.env` over it.
+    let snapshot = control.env.clone().unwrap_or_else(EnvSnapshot::of_process);
+    let raw_env = |name: &str| snapshot.map().get(name).cloned();
+    let mut env: HashMap<String, String> = (*snapshot.0).clone();
+    for (name, value) in options.env.iter().flatten() {
+        if let Some(value) = value.as_str().filter(|v| !v.is_empty()) {
+            env.insert(name.clone(), value.to_string());
+        }
+    }
     let mut strict_fallback = None;
     let prepared = match prepared {
         Some(p) => p,
         None => {
             let context =
                 context.ok_or_else(|| Error::invalid_argument("context: required to build the request"))?;
+            let no_base = |_: &str| None;
             let built = if is_application_profile_arn(&model.id) {
                 // The ARN names no model, so pi-ai's id-based family rules (thinking,
                 // caching, temperature) need the profile's base model.
                 let region = match arn_region(&model.id) {
                     Some(r) => validate_region(&r, RegionSource::Arn).map(|_| r)?,
-                    None => {
-                        resolve_region(options.region.as_deref(), model.base_url.as_deref(), options.profile.as_deref(), &ProcessEnv)?.0
-                    }
+                    None => resolve_region(options.region.as_deref(), model.base_url.as_deref(), options.profile.as_deref(), &env)?.0,
                 };
-                let endpoints = Endpoints::resolve_with(&region, model.base_url.as_deref(), control.endpoint.as_deref(), &EndpointConfig::from_env(&ProcessEnv))?;
+                let endpoints = Endpoints::resolve_with(&region, model.base_url.as_deref(), control.endpoint.as_deref(), &EndpointConfig::from_env(&env))?;
                 let lookup = ProfileLookupOptions {
                     endpoint: endpoints.custom.then(|| endpoints.control.clone()),
                     region,
                     bearer_token: options.bearer_token.clone(),
                     profile: options.profile.clone(),
                     timeout: None,
+                    env: Some(env.clone()),
                 };
                 let base = application_profile_base_model(&model.id, lookup).await;
-                build_converse_request_with(model, context, options, &|_: &str| base.clone(), &RawProcessEnv)?
+                build_converse_request_with(model, context, options, &|_: &str| base.clone(), &raw_env)?
             } else {
-                build_converse_request(model, context, options)?
+                build_converse_request_with(model, context, options, &no_base, &raw_env)?
             };
             if has_preferred_strict_tools(context, &built.body) {
                 let relaxed = StreamOptions { disable_preferred_strict_tools: true, ..options.clone() };
                 let fallback = if is_application_profile_arn(&model.id) {
                     None // rare; the base model lookup is not repeated for it
                 } else {
-                    build_converse_request(model, context, &relaxed).ok()
+                    build_converse_request_with(model, context, &relaxed, &no_base, &raw_env).ok()
                 };
                 strict_fallback = fallback.and_then(|r| serde_json::to_vec(&r.body).ok()).map(Bytes::from);
             }
             PreparedBody { model_id: built.model_id, body: built.body, region: built.arn_region }
         }
     };
-    // pi-ai 1.6: `options.env` overrides the process environment; `apiKey` is a bearer
-    // token unless it is an auth marker.
-    let env = options.env.as_ref().map(|overrides| {
-        let mut env = crate::region::process_env_map();
-        for (name, value) in overrides {
-            if let Some(value) = value.as_str().filter(|v| !v.is_empty()) {
-                env.insert(name.clone(), value.to_string());
-            }
-        }
-        env
-    });
-    let region_env: &dyn crate::region::EnvLookup = match &env {
-        Some(map) => map,
-        None => &ProcessEnv,
-    };
+    let region_env: &dyn crate::region::EnvLookup = &env;
     let region = match prepared.region {
         Some(r) => validate_region(&r, RegionSource::Arn).map(|_| r)?,
         None => resolve_region(options.region.as_deref(), model.base_url.as_deref(), options.profile.as_deref(), region_env)?.0,
@@ -419,7 +420,7 @@ pub async fn prepare(
         bearer_token,
         profile: options.profile.clone(),
         region: Some(region.clone()),
-        env,
+        env: Some(env),
         identity_cache: None,
     })
     .await?;
