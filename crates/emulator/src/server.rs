@@ -198,16 +198,22 @@ struct Shared {
 }
 
 impl Shared {
+    /// Keeps `requests` in `seq` order (requests racing on other connections may arrive
+    /// out of order by a few places), so [`Shared::update`] finds a record by binary
+    /// search: a paced stream updates its record per frame, and with thousands of streams
+    /// open a scan per update cost the emulator more CPU than the clients it serves.
     fn record(&self, r: RecordedRequest) -> u64 {
         let seq = r.seq;
-        lock(&self.requests).push(r);
+        let mut reqs = lock(&self.requests);
+        let at = reqs.partition_point(|x| x.seq < seq);
+        reqs.insert(at, r);
         seq
     }
 
     fn update(&self, seq: u64, f: impl FnOnce(&mut ResponseRecord)) {
         let mut reqs = lock(&self.requests);
-        if let Some(r) = reqs.iter_mut().rev().find(|r| r.seq == seq) {
-            f(&mut r.response);
+        if let Ok(i) = reqs.binary_search_by_key(&seq, |r| r.seq) {
+            f(&mut reqs[i].response);
         }
     }
 
@@ -519,12 +525,15 @@ fn tls_acceptor(identity: &crate::TlsIdentity) -> io::Result<tokio_rustls::TlsAc
         .map_err(|e| bad("certChainPem", &e))?;
     let key = PrivateKeyDer::from_pem_slice(identity.private_key_pem.as_bytes()).map_err(|e| bad("privateKeyPem", &e))?;
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| bad("protocol versions", &e))?
         .with_no_client_auth()
         .with_single_cert(certs, key)
         .map_err(|e| bad("certificate", &e))?;
+    // As AWS: HTTP/2 for clients that offer it (the AWS SDK for JS's default handler
+    // requires it), HTTP/1.1 otherwise; the connection builder serves either.
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
 }
 
