@@ -8,16 +8,17 @@ const { spawn } = require('node:child_process')
 /**
  * Spawns `command args` (the `bedrock-emulator` binary, or `js/cli.js emulator`), waits
  * for its "listening on <url>" line, and returns `{ url, pid, control, close }`.
- * `control(method, name, body?)` resolves with the response text of `/__emulator/<name>`.
+ * `control(method, name, body?)` resolves with the response text of `/__emulator/<name>`
+ * (`ca`: the PEM CA an https:// emulator's certificate is signed by).
  */
-async function spawnEmulator({ command, args = ['--port', '0'], env = {}, cwd, timeoutMs = 30_000 }) {
+async function spawnEmulator({ command, args = ['--port', '0'], env = {}, cwd, timeoutMs = 30_000, ca }) {
   const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
   const url = await new Promise((resolve, reject) => {
     let out = ''
     const timer = setTimeout(() => reject(new Error(`emulator did not start: ${out}`)), timeoutMs)
     child.stdout.on('data', (chunk) => {
       out += chunk
-      const match = /listening on (http:\/\/\S+)/.exec(out)
+      const match = /listening on (https?:\/\/\S+)/.exec(out)
       if (match) {
         clearTimeout(timer)
         resolve(match[1])
@@ -34,7 +35,29 @@ async function spawnEmulator({ command, args = ['--port', '0'], env = {}, cwd, t
   })
   // Keep draining stdout so a chatty emulator never blocks on a full pipe.
   child.stdout.resume()
+  // An https:// emulator (a throwaway CA's certificate, PEM `ca`): node:https, which takes
+  // the CA per request; fetch trusts only what the process started with.
+  const controlTls = (method, name, body) =>
+    new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body)
+      const headers = { 'content-type': 'application/json', connection: 'close' }
+      if (payload !== undefined) headers['content-length'] = Buffer.byteLength(payload)
+      const request = require('node:https').request(`${url}/__emulator/${name}`, { method, ca, headers }, (response) => {
+        let text = ''
+        response.setEncoding('utf8')
+        response.on('data', (chunk) => {
+          text += chunk
+        })
+        response.on('end', () => {
+          if (response.statusCode >= 200 && response.statusCode < 300) resolve(text)
+          else reject(new Error(`emulator ${name}: ${response.statusCode} ${text.slice(0, 300)}`))
+        })
+      })
+      request.once('error', reject)
+      request.end(payload)
+    })
   const control = async (method, name, body) => {
+    if (ca !== undefined) return controlTls(method, name, body)
     const response = await fetch(`${url}/__emulator/${name}`, {
       method,
       headers: { 'content-type': 'application/json', connection: 'close' },

@@ -9,11 +9,11 @@ run((params) => {
   const models = new Map()
   const model = (id) => models.get(id) ?? models.set(id, benchModel(params.url, id)).get(id)
   return {
-    runStream(modelId, { abortAfterFirst, onFirst }) {
+    runStream(modelId, { abortAfterFirst, onFirst, onDelta }) {
       const controller = new AbortController()
       const started = performance.now()
       const stream = addon.converseStream(model(modelId), benchContext, { maxTokens: 4096, signal: controller.signal })
-      return consumePiStream(stream, started, { abortAfterFirst, onFirst, abort: () => controller.abort() })
+      return consumePiStream(stream, started, { abortAfterFirst, onFirst, onDelta, abort: () => controller.abort() })
     },
     discover:
       typeof addon.discoverModels === 'function'

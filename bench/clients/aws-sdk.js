@@ -14,7 +14,7 @@ run((params) => {
   }
   const client = new BedrockRuntimeClient(config)
   return {
-    async runStream(modelId, { abortAfterFirst, onFirst }) {
+    async runStream(modelId, { abortAfterFirst, onFirst, onDelta }) {
       const controller = new AbortController()
       const started = performance.now()
       let deltas = 0
@@ -35,7 +35,10 @@ run((params) => {
             onFirst?.()
             if (abortAfterFirst) controller.abort()
           }
-          if (item.contentBlockDelta) deltas++
+          if (item.contentBlockDelta) {
+            deltas++
+            onDelta?.()
+          }
         }
       } catch (error) {
         if (!abortAfterFirst) throw error

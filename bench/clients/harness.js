@@ -4,9 +4,10 @@
 // and then one result JSON line on stdout; bench/run.js reads it. The Rust client
 // (bench/rust-client) implements the same protocol and the same workloads.
 //
-// A client supplies `runStream(modelId, { abortAfterFirst, onFirst })` -> { deltas,
-// firstEventMs }: one ConverseStream read to its end (or aborted once the first event
-// arrived, then read until the stream reports the abort).
+// A client supplies `runStream(modelId, { abortAfterFirst, onFirst, onDelta })` -> {
+// deltas, firstEventMs }: one ConverseStream read to its end (or aborted once the first
+// event arrived, then read until the stream reports the abort); `onDelta` (W6 only) is
+// called per text delta.
 
 const fs = require('node:fs')
 
@@ -70,6 +71,56 @@ async function sequential(runStream, params) {
     firstEventMs.push(r.firstEventMs)
   }
   return { events, wallMs: performance.now() - t0, cpuMs: cpuMs(cpu0), firstEventMs }
+}
+
+/** One line from the parent on stdin (its go-ahead after the idle reading). */
+function lineFromParent() {
+  return new Promise((resolve, reject) => {
+    let buffered = ''
+    const onData = (chunk) => {
+      buffered += chunk
+      if (!buffered.includes('\n')) return
+      process.stdin.off('data', onData)
+      process.stdin.pause()
+      resolve(buffered.trim())
+    }
+    process.stdin.setEncoding('utf8')
+    process.stdin.on('data', onData)
+    process.stdin.once('end', () => reject(new Error('stdin closed before the go-ahead')))
+  })
+}
+
+/**
+ * W6/W7: `streams` paced streams started at once, after one warm-up stream. Prints
+ * `READY` and waits for the parent's go-ahead (it takes the idle reading meanwhile), then
+ * `MARK ALL_FIRST <deltas>` once every stream has had its first event (the end of the
+ * start-up burst, W7) and `MARK FIRST_DONE <deltas>` when the first stream ends (the end
+ * of the window in which all are open, W6): the parent samples /proc at each line.
+ */
+async function paced(runStream, params) {
+  const streams = params.streams ?? 200
+  if (params.warmupModel) await runStream(params.warmupModel, {})
+  process.stdout.write('READY\n')
+  await lineFromParent()
+  let deltas = 0
+  let firsts = 0
+  let dones = 0
+  const onDelta = () => {
+    deltas++
+  }
+  const onFirst = () => {
+    if (++firsts === streams) process.stdout.write(`MARK ALL_FIRST ${deltas}\n`)
+  }
+  const t0 = performance.now()
+  const results = await Promise.all(
+    Array.from({ length: streams }, () =>
+      runStream(params.model, { onFirst, onDelta }).then((r) => {
+        if (dones++ === 0) process.stdout.write(`MARK FIRST_DONE ${deltas}\n`)
+        return r
+      }),
+    ),
+  )
+  return { streams, events: deltas, wallMs: performance.now() - t0, firstEventMs: results.map((r) => r.firstEventMs) }
 }
 
 async function cold(runStream, params) {
@@ -143,7 +194,7 @@ const benchContext = {
  * first event, aborts after it when asked. A failure other than the requested abort ends
  * the process: a benchmark of a broken stream measures nothing.
  */
-async function consumePiStream(stream, started, { abortAfterFirst, onFirst, abort }) {
+async function consumePiStream(stream, started, { abortAfterFirst, onFirst, onDelta, abort }) {
   let deltas = 0
   let firstEventMs = null
   for await (const event of stream) {
@@ -152,7 +203,10 @@ async function consumePiStream(stream, started, { abortAfterFirst, onFirst, abor
       onFirst?.()
       if (abortAfterFirst) abort()
     }
-    if (event.type === 'text_delta') deltas++
+    if (event.type === 'text_delta') {
+      deltas++
+      onDelta?.()
+    }
     else if (event.type === 'error' && !abortAfterFirst) {
       throw new Error(`stream failed: ${event.error?.errorMessage}`)
     }
@@ -186,6 +240,9 @@ async function main(makeClient) {
       break
     case 'mem':
       result = await memory(runStream, params)
+      break
+    case 'w6':
+      result = await paced(runStream, params)
       break
     default:
       throw new Error(`unknown workload ${JSON.stringify(workload)}`)

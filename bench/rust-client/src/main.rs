@@ -3,8 +3,11 @@
 //!
 //! Same command-line protocol as the JS clients in bench/clients/: `bench-rust-client
 //! <workload> '<params JSON>'`; prints `FIRST_EVENT` (cold-start workload only) and one
-//! result JSON line on stdout. See bench/README.md for the workloads.
+//! result JSON line on stdout. See bench/README.md for the workloads. `make-ca
+//! '{"dir": ...}'` writes the throwaway CA and server certificate of the TLS workloads.
 
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bedrock_core::discovery::{discover_models, DiscoveryOptions};
@@ -247,11 +250,108 @@ async fn discovery(params: &Value) -> Value {
             "cpuMs": (cpu_micros() - cpu0) / 1e3, "callsPerSecond": iterations as f64 / wall })
 }
 
+/// W6/W7: `streams` paced streams started at once, after one warm-up stream. Prints
+/// `READY` and waits for a line on stdin (the parent takes its idle reading meanwhile),
+/// then `MARK ALL_FIRST <deltas>` once every stream has had its first event and
+/// `MARK FIRST_DONE <deltas>` when the first stream ends (the parent samples /proc at both).
+async fn paced(params: &Value) -> Value {
+    let url = str_param(params, "url").to_string();
+    let streams = num_param(params, "streams", 200) as usize;
+    let context = bench_context();
+    if let Some(warm) = params["warmupModel"].as_str() {
+        run_stream(&bench_model(&url, warm), &context, false).await;
+    }
+    let model = bench_model(&url, str_param(params, "model"));
+    println!("READY");
+    let go = tokio::task::spawn_blocking(|| {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map(|_| ())
+    });
+    go.await.unwrap_or_else(|e| fail(format!("stdin: {e}"))).unwrap_or_else(|e| fail(format!("stdin: {e}")));
+    let deltas = Arc::new(AtomicU64::new(0));
+    let firsts = Arc::new(AtomicUsize::new(0));
+    let dones = Arc::new(AtomicUsize::new(0));
+    let t0 = Instant::now();
+    let tasks: Vec<_> = (0..streams)
+        .map(|_| {
+            let (model, context) = (model.clone(), context.clone());
+            let (deltas, firsts, dones) = (deltas.clone(), firsts.clone(), dones.clone());
+            tokio::spawn(async move {
+                let started = Instant::now();
+                let mut stream = start(&model, &context);
+                let mut first = None;
+                loop {
+                    let batch = stream.next_batch(MAX_BATCH).await;
+                    if batch.is_empty() {
+                        break;
+                    }
+                    if first.is_none() {
+                        first = Some(started.elapsed().as_secs_f64() * 1e3);
+                        if firsts.fetch_add(1, Ordering::SeqCst) + 1 == streams {
+                            println!("MARK ALL_FIRST {}", deltas.load(Ordering::SeqCst));
+                        }
+                    }
+                    for op in &batch {
+                        match op {
+                            Op::TextDelta { .. } => {
+                                deltas.fetch_add(1, Ordering::Relaxed);
+                            }
+                            Op::Error { message, .. } => fail(format!("stream failed: {message}")),
+                            _ => {}
+                        }
+                    }
+                }
+                if dones.fetch_add(1, Ordering::SeqCst) == 0 {
+                    println!("MARK FIRST_DONE {}", deltas.load(Ordering::SeqCst));
+                }
+                first.unwrap_or(f64::NAN)
+            })
+        })
+        .collect();
+    let mut first_event_ms = Vec::with_capacity(streams);
+    for task in tasks {
+        first_event_ms.push(task.await.unwrap_or_else(|e| fail(format!("stream task: {e}"))));
+    }
+    json!({ "streams": streams, "events": deltas.load(Ordering::SeqCst), "wallMs": t0.elapsed().as_secs_f64() * 1e3,
+            "firstEventMs": first_event_ms })
+}
+
+/// `make-ca {"dir": ...}`: a throwaway CA and a server certificate for 127.0.0.1 and
+/// localhost signed by it (ca.pem, server.pem, server-key.pem in `dir`), for the TLS
+/// emulator of W6/W7; the clients trust ca.pem through AWS_CA_BUNDLE / NODE_EXTRA_CA_CERTS.
+fn make_ca(params: &Value) -> Value {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
+    let dir = std::path::PathBuf::from(str_param(params, "dir"));
+    fn or_fail(what: &str, e: &dyn std::fmt::Display) -> ! {
+        fail(format!("make-ca: {what}: {e}"))
+    }
+    let ca_key = KeyPair::generate().unwrap_or_else(|e| or_fail("CA key", &e));
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap_or_else(|e| or_fail("CA", &e));
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.distinguished_name.push(DnType::CommonName, "bedrock-native benchmark throwaway CA");
+    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    let ca = ca_params.self_signed(&ca_key).unwrap_or_else(|e| or_fail("CA", &e));
+    let key = KeyPair::generate().unwrap_or_else(|e| or_fail("server key", &e));
+    let server = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+        .and_then(|p| p.signed_by(&key, &ca, &ca_key))
+        .unwrap_or_else(|e| or_fail("server certificate", &e));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| or_fail("dir", &e));
+    let files = [("ca.pem", ca.pem()), ("server.pem", server.pem()), ("server-key.pem", key.serialize_pem())];
+    for (name, pem) in &files {
+        std::fs::write(dir.join(name), pem).unwrap_or_else(|e| or_fail(name, &e));
+    }
+    json!({ "ca": dir.join("ca.pem"), "cert": dir.join("server.pem"), "key": dir.join("server-key.pem") })
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let workload = args.next().unwrap_or_else(|| fail("usage: bench-rust-client <workload> '<params JSON>'".into()));
     let params: Value = serde_json::from_str(&args.next().unwrap_or_else(|| "{}".into()))
         .unwrap_or_else(|e| fail(format!("params: {e}")));
+    if workload == "make-ca" {
+        println!("{}", make_ca(&params));
+        return;
+    }
     // The addon's runtime shape (src/lib.rs), so the ceiling runs as the addon runs.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(bedrock_core::stream::runtime_worker_threads())
@@ -274,6 +374,7 @@ async fn run_workload(workload: String, params: Value) -> Value {
         "w4" => cold(&params).await,
         "w5" => discovery(&params).await,
         "mem" => memory(&params).await,
+        "w6" => paced(&params).await,
         other => fail(format!("unknown workload {other:?}")),
     }
 }

@@ -209,16 +209,22 @@ struct Shared {
 }
 
 impl Shared {
+    /// Keeps `requests` in `seq` order (requests racing on other connections may arrive
+    /// out of order by a few places), so [`Shared::update`] finds a record by binary
+    /// search: a paced stream updates its record per frame, and with thousands of streams
+    /// open a scan per update cost the emulator more CPU than the clients it serves.
     fn record(&self, r: RecordedRequest) -> u64 {
         let seq = r.seq;
-        lock(&self.requests).push(r);
+        let mut reqs = lock(&self.requests);
+        let at = reqs.partition_point(|x| x.seq < seq);
+        reqs.insert(at, r);
         seq
     }
 
     fn update(&self, seq: u64, f: impl FnOnce(&mut ResponseRecord)) {
         let mut reqs = lock(&self.requests);
-        if let Some(r) = reqs.iter_mut().rev().find(|r| r.seq == seq) {
-            f(&mut r.response);
+        if let Ok(i) = reqs.binary_search_by_key(&seq, |r| r.seq) {
+            f(&mut reqs[i].response);
         }
     }
 
