@@ -24,7 +24,7 @@ use tokio::task::AbortHandle;
 use crate::auth::Auth;
 use crate::credentials::{resolve_auth, AuthOptions};
 use crate::error::Error;
-use crate::region::{resolve_region, validate_region, EndpointConfig, EnvSnapshot, Endpoints, RegionSource};
+use crate::region::{resolve_region, validate_region, EndpointConfig, EnvSnapshot, Endpoints, RegionSource, SdkSettings};
 use crate::discovery::{application_profile_base_model, ProfileLookupOptions};
 use crate::request::{
     arn_region, build_converse_request_with, has_preferred_strict_tools, is_application_profile_arn, Context, Model,
@@ -361,7 +361,7 @@ pub async fn prepare(
                     Some(r) => validate_region(&r, RegionSource::Arn).map(|_| r)?,
                     None => resolve_region(options.region.as_deref(), model.base_url.as_deref(), options.profile.as_deref(), &env)?.0,
                 };
-                let endpoints = Endpoints::resolve_with(&region, model.base_url.as_deref(), control.endpoint.as_deref(), &EndpointConfig::from_env(&env))?;
+                let endpoints = Endpoints::resolve_with(&region, model.base_url.as_deref(), control.endpoint.as_deref(), &EndpointConfig::load(&env, options.profile.as_deref())?)?;
                 let lookup = ProfileLookupOptions {
                     endpoint: endpoints.custom.then(|| endpoints.control.clone()),
                     region,
@@ -388,6 +388,7 @@ pub async fn prepare(
         }
     };
     let region_env: &dyn crate::region::EnvLookup = &env;
+    let sdk_settings = SdkSettings::load(region_env, options.profile.as_deref())?;
     let region = match prepared.region {
         Some(r) => validate_region(&r, RegionSource::Arn).map(|_| r)?,
         None => resolve_region(options.region.as_deref(), model.base_url.as_deref(), options.profile.as_deref(), region_env)?.0,
@@ -396,10 +397,9 @@ pub async fn prepare(
         &region,
         model.base_url.as_deref(),
         control.endpoint.as_deref(),
-        &EndpointConfig::from_env(region_env),
+        &sdk_settings.endpoint,
     )?
     .runtime;
-    let env_max_retries = max_retries_from_env(region_env)?;
     let bearer_token = options
         .bearer_token
         .clone()
@@ -411,23 +411,14 @@ pub async fn prepare(
     let mut settings = StreamSettings::new(endpoint, region, auth);
     settings.extra_headers = extra_headers(options.headers.as_ref())?;
     settings.strict_fallback_body = strict_fallback;
-    if let Some(n) = env_max_retries {
-        settings.max_retries = n;
+    // AWS_MAX_ATTEMPTS / profile max_attempts count the first attempt; an explicit
+    // `maxRetries` (control.apply below) still wins. The retry mode needs nothing here:
+    // every mode runs the transport's one retry loop (see RetryModeSetting).
+    if let Some(n) = sdk_settings.max_attempts {
+        settings.max_retries = n - 1;
     }
     control.apply(&mut settings);
     Ok((ConverseStreamRequest { model_id: prepared.model_id, body: Bytes::from(body), cost: model_cost(model) }, settings))
-}
-
-/// `AWS_MAX_ATTEMPTS` (the AWS SDKs' total attempts, first one included) as retries; an
-/// explicit `maxRetries` still wins. Not a whole number >= 1: an error naming it, as the SDKs.
-fn max_retries_from_env(env: &dyn crate::region::EnvLookup) -> Result<Option<u32>, Error> {
-    match env.get("AWS_MAX_ATTEMPTS") {
-        None => Ok(None),
-        Some(v) => match v.parse::<u32>() {
-            Ok(n) if n >= 1 => Ok(Some(n - 1)),
-            _ => Err(Error::invalid_argument(format!("AWS_MAX_ATTEMPTS: {v:?} is not a whole number >= 1"))),
-        },
-    }
 }
 
 /// Cancels a running stream from anywhere (another thread, a JS `abort()`).
