@@ -151,15 +151,11 @@ pub fn active_profile(env: &dyn EnvLookup, explicit: Option<&str>) -> String {
         .unwrap_or_else(|| "default".to_string())
 }
 
-/// `region` of `profile` in the AWS config file (`AWS_CONFIG_FILE` or `~/.aws/config`).
-/// A missing or unreadable file simply has no region.
+/// `region` of `profile` in the AWS shared config files, read by the SDK's own parser
+/// ([`SdkSettings::load`]). A missing file has no region; a file the SDK cannot parse has
+/// none either here (the stream path reports it through [`SdkSettings::load`]).
 pub fn profile_region(env: &dyn EnvLookup, profile: &str) -> Option<String> {
-    let path = env
-        .get("AWS_CONFIG_FILE")
-        .map(PathBuf::from)
-        .or_else(|| home_dir(env).map(|h| h.join(".aws").join("config")))?;
-    let text = std::fs::read_to_string(expand_tilde(&path, env)).ok()?;
-    region_in_ini(&text, profile)
+    SdkSettings::load(env, Some(profile)).ok()?.region.clone()
 }
 
 fn expand_tilde(path: &std::path::Path, env: &dyn EnvLookup) -> PathBuf {
@@ -167,34 +163,6 @@ fn expand_tilde(path: &std::path::Path, env: &dyn EnvLookup) -> PathBuf {
         (Ok(rest), Some(home)) => home.join(rest),
         _ => path.to_path_buf(),
     }
-}
-
-/// Finds `region = x` in section `[profile <name>]` (or `[default]` / `[<name>]`).
-fn region_in_ini(text: &str, profile: &str) -> Option<String> {
-    let mut in_section = false;
-    for raw in text.lines() {
-        let line = raw.trim();
-        if line.starts_with('#') || line.starts_with(';') || line.is_empty() {
-            continue;
-        }
-        if let Some(section) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            let section = section.trim();
-            let name = section.strip_prefix("profile").map(str::trim).unwrap_or(section);
-            in_section = name == profile;
-            continue;
-        }
-        if in_section {
-            if let Some((key, value)) = line.split_once('=') {
-                if key.trim() == "region" {
-                    let value = strip_inline_comment(value).trim();
-                    if !value.is_empty() {
-                        return Some(value.to_string());
-                    }
-                }
-            }
-        }
-    }
-    None
 }
 
 /// Refuses a region that is not a valid host label before it reaches any URL: the region
@@ -227,19 +195,6 @@ pub fn resolve_region(
     let (region, source) = resolve_region_unchecked(configured, base_url, profile, env);
     validate_region(&region, source)?;
     Ok((region, source))
-}
-
-/// A property value without its trailing comment: as the SDK's profile parser
-/// (aws-runtime env_config `prepare_line`), `#` or `;` starts one when whitespace precedes it.
-fn strip_inline_comment(value: &str) -> &str {
-    let mut prev_whitespace = false;
-    for (i, c) in value.char_indices() {
-        if (c == '#' || c == ';') && prev_whitespace {
-            return &value[..i];
-        }
-        prev_whitespace = c.is_whitespace();
-    }
-    value
 }
 
 /// Resolves the region: `configured` → baseUrl's region (standard hosts) → `AWS_REGION`
@@ -321,6 +276,8 @@ pub enum RetryModeSetting {
 /// SDKs; an explicit option of the caller wins over both (applied by the callers).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SdkSettings {
+    /// The profile's `region` (the env variables are read by [`resolve_region`]).
+    pub region: Option<String>,
     pub endpoint: EndpointConfig,
     /// `AWS_MAX_ATTEMPTS` / profile `max_attempts`: total attempts, the first one included.
     pub max_attempts: Option<u32>,
@@ -403,6 +360,7 @@ impl SdkSettings {
             .map_err(|e| Error::invalid_argument(format!("AWS config files: {e}")))?;
         let profiles = EnvConfigSections::parse(loaded)
             .map_err(|e| Error::invalid_argument(format!("AWS config files: {e}")))?;
+        let region = profiles.get("region").map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
         let profiles = Some(&profiles);
         let invalid = |e: &dyn std::fmt::Display| Error::invalid_argument(format!("{e}"));
         let flag = |env_key: &str, profile_key: &str| -> Result<bool> {
@@ -462,7 +420,7 @@ impl SdkSettings {
                 }
             })
             .map_err(|e| invalid(&aws_smithy_types::error::display::DisplayErrorContext(e)))?;
-        Ok(SdkSettings { endpoint, max_attempts, retry_mode })
+        Ok(SdkSettings { region, endpoint, max_attempts, retry_mode })
     }
 }
 
