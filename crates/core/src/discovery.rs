@@ -498,9 +498,10 @@ pub fn api_call_count(operation: &str) -> u64 {
 /// The control-plane endpoint for `r`: its explicit endpoint, else the configured endpoint
 /// URLs / FIPS / dual-stack settings of its environment through the SDK's resolver.
 fn control_endpoints(r: &Resolved) -> Result<Endpoints> {
+    let profile = r.auth_options.profile.as_deref();
     let config = match &r.auth_options.env {
-        Some(env) => EndpointConfig::from_env(env),
-        None => EndpointConfig::from_env(&crate::region::ProcessEnv),
+        Some(env) => EndpointConfig::load(env, profile)?,
+        None => EndpointConfig::load(&crate::region::ProcessEnv, profile)?,
     };
     Endpoints::resolve_with(&r.region, None, r.endpoint.as_deref(), &config)
 }
@@ -1143,9 +1144,10 @@ pub async fn resolve_bedrock_provider(settings: &BedrockSettings, options: Provi
         .and_then(|p| p.base_url.clone())
         .map(Ok)
         .unwrap_or_else(|| {
+            let profile = options.profile.as_deref();
             let config = match &options.env {
-                Some(env) => EndpointConfig::from_env(env),
-                None => EndpointConfig::from_env(&crate::region::ProcessEnv),
+                Some(env) => EndpointConfig::load(env, profile)?,
+                None => EndpointConfig::load(&crate::region::ProcessEnv, profile)?,
             };
             Endpoints::resolve_with(&settings.region, None, None, &config).map(|e| e.runtime)
         })?;

@@ -151,15 +151,11 @@ pub fn active_profile(env: &dyn EnvLookup, explicit: Option<&str>) -> String {
         .unwrap_or_else(|| "default".to_string())
 }
 
-/// `region` of `profile` in the AWS config file (`AWS_CONFIG_FILE` or `~/.aws/config`).
-/// A missing or unreadable file simply has no region.
+/// `region` of `profile` in the AWS shared config files, read by the SDK's own parser
+/// ([`SdkSettings::load`]). A missing file has no region; a file the SDK cannot parse has
+/// none either here (the stream path reports it through [`SdkSettings::load`]).
 pub fn profile_region(env: &dyn EnvLookup, profile: &str) -> Option<String> {
-    let path = env
-        .get("AWS_CONFIG_FILE")
-        .map(PathBuf::from)
-        .or_else(|| home_dir(env).map(|h| h.join(".aws").join("config")))?;
-    let text = std::fs::read_to_string(expand_tilde(&path, env)).ok()?;
-    region_in_ini(&text, profile)
+    SdkSettings::load(env, Some(profile)).ok()?.region.clone()
 }
 
 fn expand_tilde(path: &std::path::Path, env: &dyn EnvLookup) -> PathBuf {
@@ -167,34 +163,6 @@ fn expand_tilde(path: &std::path::Path, env: &dyn EnvLookup) -> PathBuf {
         (Ok(rest), Some(home)) => home.join(rest),
         _ => path.to_path_buf(),
     }
-}
-
-/// Finds `region = x` in section `[profile <name>]` (or `[default]` / `[<name>]`).
-fn region_in_ini(text: &str, profile: &str) -> Option<String> {
-    let mut in_section = false;
-    for raw in text.lines() {
-        let line = raw.trim();
-        if line.starts_with('#') || line.starts_with(';') || line.is_empty() {
-            continue;
-        }
-        if let Some(section) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            let section = section.trim();
-            let name = section.strip_prefix("profile").map(str::trim).unwrap_or(section);
-            in_section = name == profile;
-            continue;
-        }
-        if in_section {
-            if let Some((key, value)) = line.split_once('=') {
-                if key.trim() == "region" {
-                    let value = strip_inline_comment(value).trim();
-                    if !value.is_empty() {
-                        return Some(value.to_string());
-                    }
-                }
-            }
-        }
-    }
-    None
 }
 
 /// Refuses a region that is not a valid host label before it reaches any URL: the region
@@ -227,19 +195,6 @@ pub fn resolve_region(
     let (region, source) = resolve_region_unchecked(configured, base_url, profile, env);
     validate_region(&region, source)?;
     Ok((region, source))
-}
-
-/// A property value without its trailing comment: as the SDK's profile parser
-/// (aws-runtime env_config `prepare_line`), `#` or `;` starts one when whitespace precedes it.
-fn strip_inline_comment(value: &str) -> &str {
-    let mut prev_whitespace = false;
-    for (i, c) in value.char_indices() {
-        if (c == '#' || c == ';') && prev_whitespace {
-            return &value[..i];
-        }
-        prev_whitespace = c.is_whitespace();
-    }
-    value
 }
 
 /// Resolves the region: `configured` → baseUrl's region (standard hosts) → `AWS_REGION`
@@ -283,37 +238,203 @@ pub fn standard_runtime_region(base_url: &str) -> Option<String> {
     }
 }
 
-/// Endpoint settings the AWS SDKs read from the environment: FIPS and dual-stack hosts,
-/// configured endpoint URLs (`AWS_ENDPOINT_URL_<SERVICE>` over `AWS_ENDPOINT_URL`, both
-/// ignored under `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`).
+/// Endpoint settings the AWS SDKs read from the environment and the active profile: FIPS
+/// and dual-stack hosts (`AWS_USE_FIPS_ENDPOINT` / `use_fips_endpoint`, ...), configured
+/// endpoint URLs (`AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, a `[services <name>]`
+/// section's `<service> = endpoint_url = ...`, the profile's `endpoint_url`; all ignored under
+/// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` / `ignore_configured_endpoint_urls`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EndpointConfig {
     pub use_fips: bool,
     pub use_dual_stack: bool,
-    /// `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`, else `AWS_ENDPOINT_URL`.
+    /// Bedrock Runtime's configured URL (service-specific, else global).
     pub runtime_url: Option<String>,
-    /// `AWS_ENDPOINT_URL_BEDROCK`, else `AWS_ENDPOINT_URL`.
+    /// Bedrock's (control plane) configured URL (service-specific, else global).
     pub control_url: Option<String>,
 }
 
 impl EndpointConfig {
-    pub fn from_env(env: &dyn EnvLookup) -> EndpointConfig {
-        let flag = |name: &str| env.get(name).map(|v| v.eq_ignore_ascii_case("true")).unwrap_or(false);
-        let configured = |name: &str| {
-            if flag("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") {
-                None
-            } else {
-                env.get(name).or_else(|| env.get("AWS_ENDPOINT_URL")).map(|u| u.trim_end_matches('/').to_string())
-            }
-        };
-        EndpointConfig {
-            use_fips: flag("AWS_USE_FIPS_ENDPOINT"),
-            use_dual_stack: flag("AWS_USE_DUALSTACK_ENDPOINT"),
-            runtime_url: configured("AWS_ENDPOINT_URL_BEDROCK_RUNTIME"),
-            control_url: configured("AWS_ENDPOINT_URL_BEDROCK"),
-        }
+    /// The endpoint settings of `env` and its profile (`profile`, else `AWS_PROFILE`), env
+    /// over profile as the SDKs ([`SdkSettings::load`]).
+    pub fn load(env: &dyn EnvLookup, profile: Option<&str>) -> Result<EndpointConfig> {
+        Ok(SdkSettings::load(env, profile)?.endpoint.clone())
     }
 }
+
+/// Retry strategy named by `AWS_RETRY_MODE` / profile `retry_mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryModeSetting {
+    /// `standard`, or `legacy` (the AWS CLI's and botocore's old default, which the Rust SDK
+    /// refuses): both run the transport's retry loop and budget.
+    Standard,
+    /// `adaptive`: the same retry loop; the SDK's client-side send-rate limiter is not applied.
+    Adaptive,
+}
+
+/// What the AWS SDKs read from the environment and the shared config files that this crate
+/// applies: endpoint settings and the retry settings. Env wins over the profile, as in the
+/// SDKs; an explicit option of the caller wins over both (applied by the callers).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SdkSettings {
+    /// The profile's `region` (the env variables are read by [`resolve_region`]).
+    pub region: Option<String>,
+    pub endpoint: EndpointConfig,
+    /// `AWS_MAX_ATTEMPTS` / profile `max_attempts`: total attempts, the first one included.
+    pub max_attempts: Option<u32>,
+    pub retry_mode: Option<RetryModeSetting>,
+}
+
+/// The variables [`SdkSettings::load`] reads: the settings themselves and what locates the
+/// files and the profile. The cache key, so the loaded files are reused per environment.
+const SDK_SETTING_VARIABLES: [&str; 17] = [
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_PROFILE",
+    "HOME",
+    "USERPROFILE",
+    "HOMEDRIVE",
+    "HOMEPATH",
+    "AWS_USE_FIPS_ENDPOINT",
+    "AWS_USE_DUALSTACK_ENDPOINT",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_BEDROCK",
+    "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+    "AWS_MAX_ATTEMPTS",
+    "AWS_RETRY_MODE",
+    "AWS_SDK_LOAD_CONFIG",
+    "AWS_DEFAULT_PROFILE",
+];
+
+type SettingsKey = (Vec<(String, String)>, Option<std::time::SystemTime>, Option<std::time::SystemTime>);
+
+fn settings_cache() -> &'static std::sync::Mutex<HashMap<SettingsKey, Arc<SdkSettings>>> {
+    static CACHE: std::sync::OnceLock<std::sync::Mutex<HashMap<SettingsKey, Arc<SdkSettings>>>> = std::sync::OnceLock::new();
+    CACHE.get_or_init(Default::default)
+}
+
+fn modified(path: Option<PathBuf>) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path?).and_then(|m| m.modified()).ok()
+}
+
+impl SdkSettings {
+    /// Loads the settings through the AWS SDK's own profile parser and env-over-profile
+    /// lookup (`aws-runtime` `env_config`, what aws-config runs). Cached per relevant variable
+    /// values and the two files' modification times: a stream costs two `stat`s, not a parse.
+    /// Nothing here touches the network (no region chain, no IMDS).
+    pub fn load(env: &dyn EnvLookup, profile: Option<&str>) -> Result<Arc<SdkSettings>> {
+        let mut vars: Vec<(String, String)> =
+            SDK_SETTING_VARIABLES.iter().filter_map(|name| env.get(name).map(|v| (name.to_string(), v))).collect();
+        if let Some(profile) = profile.map(str::trim).filter(|p| !p.is_empty()) {
+            vars.retain(|(k, _)| k != "AWS_PROFILE");
+            vars.push(("AWS_PROFILE".to_string(), profile.to_string()));
+        }
+        let file = |var: &str, name: &str| {
+            env.get(var)
+                .map(PathBuf::from)
+                .or_else(|| home_dir(env).map(|h| h.join(".aws").join(name)))
+                .map(|p| expand_tilde(&p, env))
+        };
+        let key = (vars, modified(file("AWS_CONFIG_FILE", "config")), modified(file("AWS_SHARED_CREDENTIALS_FILE", "credentials")));
+        if let Some(hit) = settings_cache().lock().ok().and_then(|c| c.get(&key).cloned()) {
+            return Ok(hit);
+        }
+        let sdk_env = aws_types::os_shim_internal::Env::from(key.0.iter().cloned().collect::<HashMap<_, _>>());
+        let settings = Arc::new(SdkSettings::read(&sdk_env)?);
+        if let Ok(mut cache) = settings_cache().lock() {
+            if cache.len() >= 64 {
+                cache.clear();
+            }
+            cache.insert(key, settings.clone());
+        }
+        Ok(settings)
+    }
+
+    fn read(env: &aws_types::os_shim_internal::Env) -> Result<SdkSettings> {
+        use aws_runtime::env_config::{file::EnvConfigFiles, section::EnvConfigSections, source, EnvConfigValue};
+        let fs = aws_types::os_shim_internal::Fs::real();
+        let files = EnvConfigFiles::default();
+        // The real Fs reads with std::fs inside the future, so it is ready at once.
+        let loaded = ready(source::load(env, &fs, &files))
+            .ok_or_else(|| Error::invalid_argument("AWS config files: the loader did not complete"))?
+            .map_err(|e| Error::invalid_argument(format!("AWS config files: {e}")))?;
+        let profiles = EnvConfigSections::parse(loaded)
+            .map_err(|e| Error::invalid_argument(format!("AWS config files: {e}")))?;
+        let region = profiles.get("region").map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
+        let profiles = Some(&profiles);
+        let invalid = |e: &dyn std::fmt::Display| Error::invalid_argument(format!("{e}"));
+        let flag = |env_key: &str, profile_key: &str| -> Result<bool> {
+            EnvConfigValue::new()
+                .env(env_key)
+                .profile(profile_key)
+                .validate(env, profiles, |v| match v.trim() {
+                    t if t.eq_ignore_ascii_case("true") => Ok(true),
+                    f if f.eq_ignore_ascii_case("false") => Ok(false),
+                    other => Err(SettingError(format!("{other:?} is not true or false"))),
+                })
+                .map(|v| v.unwrap_or(false))
+                .map_err(|e| invalid(&aws_smithy_types::error::display::DisplayErrorContext(e)))
+        };
+        let ignore_urls = flag("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "ignore_configured_endpoint_urls")?;
+        let url = |service_id: &str| {
+            if ignore_urls {
+                return None;
+            }
+            EnvConfigValue::new()
+                .env("AWS_ENDPOINT_URL")
+                .profile("endpoint_url")
+                .service_id(service_id)
+                .load(env, profiles)
+                .map(|(v, _)| v.trim().trim_end_matches('/').to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let endpoint = EndpointConfig {
+            use_fips: flag("AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint")?,
+            use_dual_stack: flag("AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint")?,
+            // The service keys of the AWS SDK reference guide ("bedrock_runtime" in a
+            // `[services]` section, AWS_ENDPOINT_URL_BEDROCK_RUNTIME), as the JS SDK and the
+            // CLI read them. Not the Rust SDK's "Bedrock Runtime": aws-runtime spells that
+            // `bedrock-runtime` in the profile, so the documented key would go unread.
+            runtime_url: url("bedrock_runtime"),
+            control_url: url("bedrock"),
+        };
+        let max_attempts = EnvConfigValue::new()
+            .env("AWS_MAX_ATTEMPTS")
+            .profile("max_attempts")
+            .validate(env, profiles, |v| match v.trim().parse::<u32>() {
+                Ok(n) if n >= 1 => Ok(n),
+                _ => Err(SettingError(format!("{v:?} is not a whole number >= 1"))),
+            })
+            .map_err(|e| invalid(&aws_smithy_types::error::display::DisplayErrorContext(e)))?;
+        let retry_mode = EnvConfigValue::new()
+            .env("AWS_RETRY_MODE")
+            .profile("retry_mode")
+            .validate(env, profiles, |v| {
+                if v.trim().eq_ignore_ascii_case("legacy") {
+                    return Ok(RetryModeSetting::Standard);
+                }
+                match v.parse::<aws_smithy_types::retry::RetryMode>() {
+                    Ok(aws_smithy_types::retry::RetryMode::Adaptive) => Ok(RetryModeSetting::Adaptive),
+                    Ok(_) => Ok(RetryModeSetting::Standard),
+                    Err(e) => Err(SettingError(format!("{e}; expected standard, adaptive or legacy"))),
+                }
+            })
+            .map_err(|e| invalid(&aws_smithy_types::error::display::DisplayErrorContext(e)))?;
+        Ok(SdkSettings { region, endpoint, max_attempts, retry_mode })
+    }
+}
+
+/// A setting's value is not valid; the SDK's `EnvConfigError` adds where it came from.
+#[derive(Debug)]
+struct SettingError(String);
+
+impl std::fmt::Display for SettingError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SettingError {}
 
 /// Where requests go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -513,10 +634,10 @@ mod tests {
         assert_eq!(at("us-iso-east-1", &none).runtime, "https://bedrock-runtime.us-iso-east-1.c2s.ic.gov");
         assert_eq!(at("eusc-de-east-1", &none).runtime, "https://bedrock-runtime.eusc-de-east-1.amazonaws.eu");
         // FIPS and dual-stack from the environment.
-        let fips = EndpointConfig::from_env(&env(&[("AWS_USE_FIPS_ENDPOINT", "true")]));
+        let fips = EndpointConfig::load(&env(&[("AWS_USE_FIPS_ENDPOINT", "true")]), None).unwrap();
         assert_eq!(at("us-gov-west-1", &fips).runtime, "https://bedrock-runtime-fips.us-gov-west-1.amazonaws.com");
         assert_eq!(at("us-east-1", &fips).control, "https://bedrock-fips.us-east-1.amazonaws.com");
-        let ds = EndpointConfig::from_env(&env(&[("AWS_USE_DUALSTACK_ENDPOINT", "true")]));
+        let ds = EndpointConfig::load(&env(&[("AWS_USE_DUALSTACK_ENDPOINT", "true")]), None).unwrap();
         assert_eq!(at("us-east-1", &ds).runtime, "https://bedrock-runtime.us-east-1.api.aws");
         // A FIPS baseUrl stays FIPS.
         let e = Endpoints::resolve_with("us-east-1", Some("https://bedrock-runtime-fips.us-east-1.amazonaws.com"), None, &none).expect("fips");
@@ -529,17 +650,17 @@ mod tests {
         let e = Endpoints::resolve_with("us-east-1", Some("http://127.0.0.1:4599/"), None, &fips).expect("proxy");
         assert_eq!((e.runtime.as_str(), e.control.as_str(), e.custom), ("http://127.0.0.1:4599", "http://127.0.0.1:4599", true));
         // Configured endpoint URLs: service-specific over global; ignored on request.
-        let cfg = EndpointConfig::from_env(&env(&[
+        let cfg = EndpointConfig::load(&env(&[
             ("AWS_ENDPOINT_URL", "http://127.0.0.1:1/"),
             ("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "http://127.0.0.1:2"),
-        ]));
+        ]), None).unwrap();
         let e = at("us-east-1", &cfg);
         assert_eq!((e.runtime.as_str(), e.control.as_str()), ("http://127.0.0.1:2", "http://127.0.0.1:1"));
-        let cfg = EndpointConfig::from_env(&env(&[
+        let cfg = EndpointConfig::load(&env(&[
             ("AWS_ENDPOINT_URL_BEDROCK", "http://127.0.0.1:3"),
             ("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
             ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
-        ]));
+        ]), None).unwrap();
         assert_eq!(at("us-east-1", &cfg), at("us-east-1", &none));
         // FIPS + dual-stack together: the SDK's combined host.
         let both = EndpointConfig { use_fips: true, use_dual_stack: true, ..Default::default() };

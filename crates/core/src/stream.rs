@@ -26,7 +26,7 @@ use tokio::task::AbortHandle;
 use crate::auth::Auth;
 use crate::credentials::{resolve_auth_cached, AuthOptions};
 use crate::error::Error;
-use crate::region::{resolve_region, validate_region, EndpointConfig, EnvSnapshot, Endpoints, RegionSource};
+use crate::region::{resolve_region, validate_region, EndpointConfig, EnvSnapshot, Endpoints, RegionSource, SdkSettings};
 use crate::discovery::{application_profile_base_model, ProfileLookupOptions};
 use crate::request::{
     arn_region, build_converse_request_with, has_preferred_strict_tools, is_application_profile_arn, Context, Model,
@@ -372,7 +372,7 @@ pub async fn prepare(
                     Some(r) => validate_region(&r, RegionSource::Arn).map(|_| r)?,
                     None => resolve_region(options.region.as_deref(), model.base_url.as_deref(), options.profile.as_deref(), &env)?.0,
                 };
-                let endpoints = Endpoints::resolve_with(&region, model.base_url.as_deref(), control.endpoint.as_deref(), &EndpointConfig::from_env(&env))?;
+                let endpoints = Endpoints::resolve_with(&region, model.base_url.as_deref(), control.endpoint.as_deref(), &EndpointConfig::load(&env, options.profile.as_deref())?)?;
                 let lookup = ProfileLookupOptions {
                     endpoint: endpoints.custom.then(|| endpoints.control.clone()),
                     region,
@@ -399,6 +399,7 @@ pub async fn prepare(
         }
     };
     let region_env: &dyn crate::region::EnvLookup = &env;
+    let sdk_settings = SdkSettings::load(region_env, options.profile.as_deref())?;
     let region = match prepared.region {
         Some(r) => validate_region(&r, RegionSource::Arn).map(|_| r)?,
         None => resolve_region(options.region.as_deref(), model.base_url.as_deref(), options.profile.as_deref(), region_env)?.0,
@@ -407,10 +408,9 @@ pub async fn prepare(
         &region,
         model.base_url.as_deref(),
         control.endpoint.as_deref(),
-        &EndpointConfig::from_env(region_env),
+        &sdk_settings.endpoint,
     )?
     .runtime;
-    let env_max_retries = max_retries_from_env(region_env)?;
     let http1_only = force_http1(region_env);
     let bearer_token = options
         .bearer_token
@@ -430,8 +430,11 @@ pub async fn prepare(
     settings.extra_headers = extra_headers(options.headers.as_ref())?;
     settings.strict_fallback_body = strict_fallback;
     settings.credentials_cache = credentials_cache;
-    if let Some(n) = env_max_retries {
-        settings.max_retries = n;
+    // AWS_MAX_ATTEMPTS / profile max_attempts count the first attempt; an explicit
+    // `maxRetries` (control.apply below) still wins. The retry mode needs nothing here:
+    // every mode runs the transport's one retry loop (see RetryModeSetting).
+    if let Some(n) = sdk_settings.max_attempts {
+        settings.max_retries = n - 1;
     }
     settings.http1_only = http1_only;
     control.apply(&mut settings);
@@ -442,18 +445,6 @@ pub async fn prepare(
 /// instead of the default HTTP/2 one; here the transport stops offering `h2`.
 fn force_http1(env: &dyn crate::region::EnvLookup) -> bool {
     env.get("AWS_BEDROCK_FORCE_HTTP1").is_some_and(|v| v.trim() == "1")
-}
-
-/// `AWS_MAX_ATTEMPTS` (the AWS SDKs' total attempts, first one included) as retries; an
-/// explicit `maxRetries` still wins. Not a whole number >= 1: an error naming it, as the SDKs.
-fn max_retries_from_env(env: &dyn crate::region::EnvLookup) -> Result<Option<u32>, Error> {
-    match env.get("AWS_MAX_ATTEMPTS") {
-        None => Ok(None),
-        Some(v) => match v.parse::<u32>() {
-            Ok(n) if n >= 1 => Ok(Some(n - 1)),
-            _ => Err(Error::invalid_argument(format!("AWS_MAX_ATTEMPTS: {v:?} is not a whole number >= 1"))),
-        },
-    }
 }
 
 /// Cancels a running stream from anywhere (another thread, a JS `abort()`).
