@@ -23,20 +23,10 @@ fn server_identity() -> TlsIdentity {
     static IDENTITY: OnceLock<(TempDir, TlsIdentity)> = OnceLock::new();
     IDENTITY
         .get_or_init(|| {
-            use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
-            let ca_key = KeyPair::generate().expect("CA key");
-            let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
-            ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-            ca_params.distinguished_name.push(DnType::CommonName, "bedrock-native throwaway test CA");
-            ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-            let ca = ca_params.self_signed(&ca_key).expect("CA cert");
-            let key = KeyPair::generate().expect("server key");
-            let params =
-                CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).expect("server params");
-            let cert = params.signed_by(&key, &ca, &ca_key).expect("server cert");
+            let (ca_pem, chain_pem, key_pem) = common::throwaway_ca();
             let home = TempDir::new("http2-ca");
-            std::env::set_var("AWS_CA_BUNDLE", home.write("ca.pem", &ca.pem()));
-            (home, TlsIdentity { cert_chain_pem: cert.pem(), private_key_pem: key.serialize_pem() })
+            std::env::set_var("AWS_CA_BUNDLE", home.write("ca.pem", &ca_pem));
+            (home, TlsIdentity { cert_chain_pem: chain_pem, private_key_pem: key_pem })
         })
         .1
         .clone()

@@ -17,21 +17,6 @@ use bedrock_emulator::{Emulator, EmulatorConfig, TlsIdentity, DEFAULT_BEARER_TOK
 use common::*;
 use serde_json::json;
 
-/// (CA certificate PEM, server chain PEM, server key PEM); the server is `localhost` / 127.0.0.1.
-fn throwaway_ca() -> (String, String, String) {
-    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
-    let ca_key = KeyPair::generate().expect("CA key");
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.distinguished_name.push(DnType::CommonName, "bedrock-native throwaway test CA");
-    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    let ca = ca_params.self_signed(&ca_key).expect("CA cert");
-    let key = KeyPair::generate().expect("server key");
-    let params = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).expect("server params");
-    let cert = params.signed_by(&key, &ca, &ca_key).expect("server cert");
-    (ca.pem(), cert.pem(), key.serialize_pem())
-}
-
 async fn stream(emu: &Emulator) -> Vec<Op> {
     let token = BearerToken::new(DEFAULT_BEARER_TOKEN).expect("token");
     let mut settings = StreamSettings::new(emu.url(), "us-east-1", Auth::Bearer(token));
@@ -52,7 +37,7 @@ fn completed(ops: &[Op]) -> bool {
 
 #[tokio::test]
 async fn a_private_ca_is_trusted_only_when_aws_ca_bundle_or_node_extra_ca_certs_names_it() {
-    let (ca_pem, chain_pem, key_pem) = throwaway_ca();
+    let (ca_pem, chain_pem, key_pem) = common::throwaway_ca();
     let home = TempDir::new("tls-trust");
     let ca_file = home.write("ca.pem", &ca_pem);
     let tls = TlsIdentity { cert_chain_pem: chain_pem, private_key_pem: key_pem };
