@@ -44,8 +44,6 @@ export const {
   // low level
   startConverseStream,
   JsConverseStream,
-  StreamHub,
-  JsStreamHub,
   decorateError,
   __napiBindingTarget,
 } = api
