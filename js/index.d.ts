@@ -793,8 +793,9 @@ export declare class JsConverseStream {
   abort(): void
 }
 
-/** Native start of a ConverseStream from `JSON.stringify`d arguments; use `converseStream`. */
-export declare function startConverseStream(model: string, context?: string | null, options?: string | null, prepared?: string | null): JsConverseStream
+/** Native start of a ConverseStream from `JSON.stringify`d arguments; use `converseStream`.
+ *  `env`: the environment snapshot to use (default: the process environment at this call). */
+export declare function startConverseStream(model: string, context?: string | null, options?: string | null, prepared?: string | null, env?: Record<string, string> | null): JsConverseStream
 
 /** Moves the structured fields of a native error onto it (done for every export already). */
 export declare function decorateError<T>(error: T): T
