@@ -55,7 +55,31 @@ export declare class JsConverseStream {
   nextBatch(): Promise<string>
   /** Closes the connection now; the pending/next `nextBatch()` yields the `aborted` error. */
   abort(): void
+  /**
+   * Hands the stream to `hub`: its ops now arrive through `hub.drain()` under the
+   * returned id, and `nextBatch()` is no longer available. Fails if a `nextBatch()` is
+   * pending or the stream was handed over already.
+   */
+  deliverTo(hub: JsStreamHub): number
 }
+
+/** Delivers many streams' ops to JS through one callback (see the module comment). */
+export declare class StreamHub {
+  /**
+   * `onReady()` is called on the JS thread when streams have ops; it should call
+   * `drain()`. Calls are bounded in time (`BEDROCK_NATIVE_DELIVERY_INTERVAL_MS`,
+   * default 2) except for each stream's first ops.
+   */
+  constructor(onReady: () => void)
+  /**
+   * JSON `[id, [op, ...], id, [op, ...], ...]`: the ops of every stream that has some
+   * (op wire form as `nextBatch()`); a stream whose ops end with done/error is gone.
+   */
+  drain(): string
+  /** Streams handed to this hub that have not ended. */
+  get openStreams(): number
+}
+export type JsStreamHub = StreamHub
 
 /**
  * Internal: `{ name: value }` of the variables the core reads (AWS_*, OPENCLAW_*, HOME,

@@ -2,7 +2,9 @@
 // pi-ai compatible event stream fed by the native ConverseStream.
 //
 // The native side maps Bedrock's events to pi-ai's and hands over compact ops in
-// batches (one promise per batch, see src/converse.rs). Here each op updates ONE
+// batches: for most streams through the process's StreamHub (one wake-up of the JS
+// thread for every stream that has ops), else one `nextBatch()` promise per batch (see
+// src/converse.rs). Here each op updates ONE
 // partial message object in place and, where pi-ai emits an event, queues that event.
 // Like pi-ai's AssistantMessageEventStream the stream is pumped eagerly (a caller who
 // only awaits result() still gets it) and events wait in a queue for the iterator.
@@ -97,6 +99,26 @@ function providerEvent(op) {
     }
   }
   return { [op[1]]: payload }
+}
+
+// Streams fed through the process's StreamHub, by hub id. One hub per JS realm (each
+// worker thread loads this module, and so gets its own): one wake-up of the JS thread
+// drains the ops of every stream that has some, instead of a promise per stream per batch.
+let hub = null
+const hubStreams = new Map()
+
+function streamHub() {
+  if (hub === null) hub = new (require('../index.js').StreamHub)(drainHub)
+  return hub
+}
+
+/** The hub's callback: hands each stream its ops (`[id, ops, id, ops, ...]`). */
+function drainHub() {
+  const batch = JSON.parse(hub.drain())
+  for (let i = 0; i < batch.length; i += 2) {
+    const stream = hubStreams.get(batch[i])
+    if (stream !== undefined) stream.applyHubOps(batch[i], batch[i + 1])
+  }
 }
 
 class AssistantMessageEventStream {
@@ -296,6 +318,7 @@ class AssistantMessageEventStream {
    *  `onProviderEvent(event)` for each Bedrock event, before the events mapped from it
    *  (pi-ai's `options.onProviderStreamEvent`). */
   async pump(native, onResponse, onProviderEvent) {
+    if (!onResponse && !onProviderEvent) return this.pumpThroughHub(native)
     this.native = native
     let next = null
     try {
@@ -333,6 +356,45 @@ class AssistantMessageEventStream {
         retryable: false,
       })
     }
+  }
+
+  /** Feeds the stream through the process's StreamHub instead of `nextBatch()` promises
+   *  (for streams without async per-op callbacks, which need a pull per batch). Resolves
+   *  once the stream has ended. */
+  pumpThroughHub(native) {
+    this.native = native
+    const ended = new Promise((resolve) => {
+      this.hubEnded = resolve
+    })
+    hubStreams.set(native.deliverTo(streamHub()), this)
+    return ended
+  }
+
+  /** Ops for this stream from the hub: as `pump` applies a batch. */
+  applyHubOps(id, ops) {
+    const last = ops[ops.length - 1][0]
+    const final = last === OP.DONE || last === OP.ERROR
+    try {
+      for (let i = 0; i < ops.length && !this.done; i++) {
+        const op = ops[i]
+        if (op[0] === OP.RESPONSE) this.responseRequestId = diagnosticValue(op[2]?.['x-amzn-requestid'])
+        else this.apply(op)
+      }
+    } catch (error) {
+      const message = error instanceof Error ? error.message : JSON.stringify(error)
+      this.fail('error', message, { code: error?.code ?? 'InternalError', retryable: false })
+    }
+    if (!final && !this.done) return
+    hubStreams.delete(id)
+    // Ended here before the native stream did (an op it could not apply): stop the network.
+    if (!final) this.native.abort()
+    if (!this.done) {
+      this.fail('error', 'bedrock-native: the stream ended without a final event', {
+        code: 'InternalError',
+        retryable: false,
+      })
+    }
+    this.hubEnded()
   }
 
   /** Stops the network now; the stream ends with an `aborted` error event. */

@@ -8,6 +8,7 @@
 //! when the consumer is slow); [`ConverseStream::next_batch`] hands out every op that
 //! is ready at once, so a fast stream crosses into JS once per batch, not per event.
 
+pub mod hub;
 pub mod mapper;
 pub mod partial_json;
 mod http2;
@@ -557,6 +558,48 @@ impl ConverseStream {
                 }
             }
         }
+        self.finish_batch(batch)
+    }
+
+    /// [`next_batch`](Self::next_batch) without waiting: every op ready now (at most
+    /// `max`), or `Pending` with `cx`'s waker registered to be called when more arrives
+    /// (or the task ends). `Ready(empty)` once the stream ended. For callers that serve
+    /// many streams from one place ([`hub::DeliveryHub`]) instead of a task per stream.
+    pub fn poll_batch(&mut self, cx: &mut std::task::Context<'_>, max: usize) -> std::task::Poll<Vec<Op>> {
+        use std::task::Poll;
+        let max = max.max(1);
+        let mut batch = Vec::new();
+        if self.finished {
+            return Poll::Ready(batch);
+        }
+        let mut closed = false;
+        if !self.abort.is_aborted() {
+            batch.extend(self.pending.by_ref().take(max));
+            while batch.len() < max {
+                match self.rx.poll_recv(cx) {
+                    Poll::Ready(Some(chunk)) => self.take_chunk(chunk, &mut batch, max),
+                    Poll::Ready(None) => {
+                        closed = true;
+                        break;
+                    }
+                    Poll::Pending => break,
+                }
+            }
+        }
+        if batch.is_empty() && !closed && !self.abort.is_aborted() {
+            return Poll::Pending;
+        }
+        Poll::Ready(self.finish_batch(batch))
+    }
+
+    /// Whether the last batch handed out ended the stream.
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    /// The end of a batch: an abort replaces what was queued with the `aborted` error; an
+    /// empty batch (the task ended with no terminal op) becomes an internal error.
+    fn finish_batch(&mut self, mut batch: Vec<Op>) -> Vec<Op> {
         if self.abort.is_aborted() {
             // Ops still queued were never seen by the caller; the stream ends here.
             batch.clear();
