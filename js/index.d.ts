@@ -791,7 +791,18 @@ export declare class JsConverseStream {
   nextBatch(): Promise<string>
   nextBatchArray(): Promise<Array<any>>
   abort(): void
+  /** Hands the stream's ops to `hub` from now on (no `nextBatch()` after); returns its id there. */
+  deliverTo(hub: StreamHub): number
 }
+
+/** Delivers the ops of many streams to JS through one callback; `drain()` returns them
+ *  as JSON `[id, [op, ...], ...]`. What `converseStream` uses; exported for completeness. */
+export declare class StreamHub {
+  constructor(onReady: () => void)
+  drain(): string
+  get openStreams(): number
+}
+export type JsStreamHub = StreamHub
 
 /** Native start of a ConverseStream from `JSON.stringify`d arguments; use `converseStream`.
  *  `env`: the environment snapshot to use (default: the process environment at this call). */

@@ -44,6 +44,8 @@ export const {
   // low level
   startConverseStream,
   JsConverseStream,
+  StreamHub,
+  JsStreamHub,
   decorateError,
   __napiBindingTarget,
 } = api

@@ -158,7 +158,7 @@ impl JsStreamHub {
   /// `onReady()` is called on the JS thread when streams have ops; it should call
   /// `drain()`. Calls are bounded in time (`BEDROCK_NATIVE_DELIVERY_INTERVAL_MS`,
   /// default 2) except for each stream's first ops.
-  #[napi(constructor)]
+  #[napi(constructor, catch_unwind)]
   pub fn new(on_ready: Function<(), ()>) -> napi::Result<Self> {
     let tsfn: ThreadsafeFunction<(), (), (), Status, false, true> =
       on_ready.build_threadsafe_function().weak::<true>().build()?;
@@ -183,7 +183,7 @@ impl JsStreamHub {
   }
 
   /// Streams handed to this hub that have not ended.
-  #[napi(getter)]
+  #[napi(catch_unwind, getter)]
   pub fn open_streams(&self) -> u32 {
     self.hub.open_streams() as u32
   }
