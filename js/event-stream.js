@@ -117,7 +117,7 @@ function drainHub() {
   const batch = JSON.parse(hub.drain())
   for (let i = 0; i < batch.length; i += 2) {
     const stream = hubStreams.get(batch[i])
-    if (stream !== undefined) stream.applyHubOps(batch[i], batch[i + 1])
+    if (stream !== undefined) stream.applyHubOps(batch[i + 1])
   }
 }
 
@@ -313,81 +313,94 @@ class AssistantMessageEventStream {
     }
   }
 
-  /** Pulls batches from the native stream until it ends. `onResponse(op)` is awaited
-   *  when Bedrock's 200 arrives, before any event (pi-ai's `options.onResponse`);
-   *  `onProviderEvent(event)` for each Bedrock event, before the events mapped from it
-   *  (pi-ai's `options.onProviderStreamEvent`). */
-  async pump(native, onResponse, onProviderEvent) {
-    if (!onResponse && !onProviderEvent) return this.pumpThroughHub(native)
+  /** Feeds the stream from the native one until it ends, through the process's
+   *  StreamHub: one wake-up of the JS thread hands every stream its ready ops, instead of
+   *  a promise per stream per batch. `onResponse(op)` is awaited when Bedrock's 200
+   *  arrives, before any event (pi-ai's `options.onResponse`); `onProviderEvent(event)`
+   *  for each Bedrock event, before the events mapped from it (pi-ai's
+   *  `options.onProviderStreamEvent`). Ops that arrive while a callback's promise is
+   *  pending wait, in order, until it settles. Resolves once the stream has ended. */
+  pump(native, onResponse, onProviderEvent) {
     this.native = native
-    let next = null
-    try {
-      next = native.nextBatch()
-      while (!this.done) {
-        const ops = JSON.parse(await next)
-        if (ops.length === 0) break
-        // Ask for the next batch before applying this one: the native side fills it
-        // while these events are dispatched, instead of waiting for the request.
-        const last = ops[ops.length - 1][0]
-        next = last === OP.DONE || last === OP.ERROR ? null : native.nextBatch()
-        for (let i = 0; i < ops.length && !this.done; i++) {
-          if (ops[i][0] === OP.RESPONSE) {
-            this.responseRequestId = diagnosticValue(ops[i][2]?.['x-amzn-requestid'])
-            if (onResponse) await onResponse(ops[i])
-          } else if (ops[i][0] === OP.RAW) {
-            if (onProviderEvent) await onProviderEvent(providerEvent(ops[i]))
-          } else {
-            this.apply(ops[i])
-          }
-        }
-      }
-    } catch (error) {
-      // A throwing onResponse ends the stream as in pi-ai; the connection goes with it.
-      native.abort()
-      const message = error instanceof Error ? error.message : JSON.stringify(error)
-      this.fail('error', message, { code: error?.code ?? 'InternalError', retryable: false })
-    }
-    // A batch asked for ahead and left unread (the stream ended meanwhile) must not
-    // surface as an unhandled rejection.
-    next?.catch(() => {})
-    if (!this.done) {
-      this.fail('error', 'bedrock-native: the stream ended without a final event', {
-        code: 'InternalError',
-        retryable: false,
-      })
-    }
-  }
-
-  /** Feeds the stream through the process's StreamHub instead of `nextBatch()` promises
-   *  (for streams without async per-op callbacks, which need a pull per batch). Resolves
-   *  once the stream has ended. */
-  pumpThroughHub(native) {
-    this.native = native
+    this.onResponse = onResponse
+    this.onProviderEvent = onProviderEvent
+    // Batches waiting for a callback's promise; null while none is pending.
+    this.held = null
     const ended = new Promise((resolve) => {
       this.hubEnded = resolve
     })
-    hubStreams.set(native.deliverTo(streamHub()), this)
+    this.hubId = native.deliverTo(streamHub())
+    hubStreams.set(this.hubId, this)
     return ended
   }
 
-  /** Ops for this stream from the hub: as `pump` applies a batch. */
-  applyHubOps(id, ops) {
-    const last = ops[ops.length - 1][0]
-    const final = last === OP.DONE || last === OP.ERROR
+  /** Ops for this stream from the hub. */
+  applyHubOps(ops) {
+    if (this.held !== null) this.held.push(ops)
+    else this.applyBatch(ops, 0)
+  }
+
+  /** Applies `ops` from index `from`; stops at a callback that returns a promise and
+   *  resumes (with the batches queued meanwhile) once it settles. */
+  applyBatch(ops, from) {
+    const final = ops[ops.length - 1][0] === OP.DONE || ops[ops.length - 1][0] === OP.ERROR
     try {
-      for (let i = 0; i < ops.length && !this.done; i++) {
+      for (let i = from; i < ops.length && !this.done; i++) {
         const op = ops[i]
-        if (op[0] === OP.RESPONSE) this.responseRequestId = diagnosticValue(op[2]?.['x-amzn-requestid'])
-        else this.apply(op)
+        let pending
+        if (op[0] === OP.RESPONSE) {
+          this.responseRequestId = diagnosticValue(op[2]?.['x-amzn-requestid'])
+          if (this.onResponse) pending = this.onResponse(op)
+        } else if (op[0] === OP.RAW) {
+          if (this.onProviderEvent) pending = this.onProviderEvent(providerEvent(op))
+        } else {
+          this.apply(op)
+          continue
+        }
+        if (pending !== null && typeof pending?.then === 'function') {
+          this.held = []
+          pending.then(
+            () => this.resume(ops, i + 1),
+            (error) => this.failFromCallback(error),
+          )
+          return
+        }
       }
     } catch (error) {
-      const message = error instanceof Error ? error.message : JSON.stringify(error)
-      this.fail('error', message, { code: error?.code ?? 'InternalError', retryable: false })
+      this.failFromCallback(error)
+      return
     }
-    if (!final && !this.done) return
-    hubStreams.delete(id)
-    // Ended here before the native stream did (an op it could not apply): stop the network.
-    if (!final) this.native.abort()
+    if (final || this.done) this.finishHub(final)
+  }
+
+  /** After a callback's promise: the rest of its batch, then the batches queued behind it. */
+  resume(ops, from) {
+    const queued = this.held
+    this.held = null
+    this.applyBatch(ops, from)
+    for (let k = 0; k < queued.length; k++) {
+      if (this.held !== null) {
+        // Another callback is pending: keep the rest queued behind it, in order.
+        this.held.push(...queued.slice(k))
+        return
+      }
+      this.applyBatch(queued[k], 0)
+    }
+  }
+
+  /** A throwing (or rejecting) callback ends the stream as in pi-ai; the connection goes with it. */
+  failFromCallback(error) {
+    this.held = null
+    const message = error instanceof Error ? error.message : JSON.stringify(error)
+    this.fail('error', message, { code: error?.code ?? 'InternalError', retryable: false })
+    this.finishHub(false)
+  }
+
+  /** The stream is over here: forget it in the hub map; if the native side has not ended
+   *  it (an op could not be applied), stop the network. */
+  finishHub(nativeEnded) {
+    if (!hubStreams.delete(this.hubId)) return
+    if (!nativeEnded) this.native.abort()
     if (!this.done) {
       this.fail('error', 'bedrock-native: the stream ended without a final event', {
         code: 'InternalError',

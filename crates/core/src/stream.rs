@@ -60,6 +60,11 @@ pub const DEFAULT_MAX_RETRY_DELAY: Duration = Duration::from_secs(60);
 /// into JS in batches of hundreds of events.
 const CHANNEL_CAPACITY: usize = 4;
 
+/// Ops from one read above which a stream counts as flowing faster than a model's pace
+/// ([`ConverseStream::was_backlogged`]): a model's delta maps to one or two ops, a
+/// 16 KiB read of a fast stream to dozens.
+const FAST_READ_OPS: usize = 16;
+
 /// Ops that all streams together may queue beyond each stream's first chunk, unless
 /// `BEDROCK_NATIVE_READ_AHEAD_OPS` says otherwise. A stream may always queue one chunk
 /// (so no stream waits on another's consumer); reading further ahead takes permits from
@@ -477,6 +482,9 @@ pub struct ConverseStream {
     pending: std::vec::IntoIter<Op>,
     abort: StreamAbort,
     finished: bool,
+    /// Chunks and ops the last [`poll_batch`](Self::poll_batch) took off the channel.
+    chunks_in_last_poll: usize,
+    ops_in_last_poll: usize,
 }
 
 impl ConverseStream {
@@ -520,6 +528,8 @@ impl ConverseStream {
             pending: Vec::new().into_iter(),
             abort: StreamAbort { task, aborted: Arc::new(AtomicBool::new(false)), response_started },
             finished: false,
+            chunks_in_last_poll: 0,
+            ops_in_last_poll: 0,
         }
     }
 
@@ -573,11 +583,15 @@ impl ConverseStream {
             return Poll::Ready(batch);
         }
         let mut closed = false;
+        self.chunks_in_last_poll = 0;
         if !self.abort.is_aborted() {
             batch.extend(self.pending.by_ref().take(max));
             while batch.len() < max {
                 match self.rx.poll_recv(cx) {
-                    Poll::Ready(Some(chunk)) => self.take_chunk(chunk, &mut batch, max),
+                    Poll::Ready(Some(chunk)) => {
+                        self.chunks_in_last_poll += 1;
+                        self.take_chunk(chunk, &mut batch, max)
+                    }
                     Poll::Ready(None) => {
                         closed = true;
                         break;
@@ -589,12 +603,22 @@ impl ConverseStream {
         if batch.is_empty() && !closed && !self.abort.is_aborted() {
             return Poll::Pending;
         }
+        self.ops_in_last_poll = batch.len();
         Poll::Ready(self.finish_batch(batch))
     }
 
     /// Whether the last batch handed out ended the stream.
     pub fn is_finished(&self) -> bool {
         self.finished
+    }
+
+    /// Whether the last [`poll_batch`](Self::poll_batch) found the stream flowing faster
+    /// than a model's pace: the network task had mapped more than one read's worth, or
+    /// one read carried many events, or the batch was cut at its cap. Such a stream's
+    /// consumer should come back at once rather than on a timer: each wake-up carries
+    /// many ops already, and waiting would only throttle it.
+    pub fn was_backlogged(&self) -> bool {
+        self.chunks_in_last_poll > 1 || self.ops_in_last_poll >= FAST_READ_OPS || self.pending.len() > 0
     }
 
     /// The end of a batch: an abort replaces what was queued with the `aborted` error; an

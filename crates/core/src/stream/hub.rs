@@ -11,13 +11,15 @@
 //! Wake-ups are bounded in time: after a drain, the next wake-up waits until
 //! `min_interval` has passed since it (the ops of every stream that became ready
 //! meanwhile travel together), except for a stream's first ops, which wake at once.
-//! An idle consumer (last drain longer ago than the interval) is woken at once.
+//! An idle consumer (last drain longer ago than the interval) is woken at once, and so
+//! is one whose stream is backlogged (the network read more than the consumer took: a
+//! firehose gains nothing from waiting and would be throttled to the interval).
 //! Backpressure is the streams' own: ops wait in each stream's bounded channel (and the
 //! process-wide read-ahead budget) until drained, so a consumer that is slow to drain
 //! holds the network back as before.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
@@ -71,7 +73,16 @@ struct StreamWaker {
     queued: AtomicBool,
     /// Some op was drained: later ones may wait for the interval, the first may not.
     delivered: AtomicBool,
+    /// Until when (ns since the hub's `epoch`) the stream counts as fast: a drain found the
+    /// network ahead of the consumer (a firehose, not a model's pace). Its ops wake the
+    /// consumer at once meanwhile, so the interval never throttles a stream that has more
+    /// to give than one read's worth. Kept for [`FAST_HOLD`] after each such drain: one
+    /// read that happens to carry few ops must not put a fast stream back on the timer.
+    fast_until: AtomicU64,
 }
+
+/// How long a stream stays fast after a drain found it backlogged.
+const FAST_HOLD: Duration = Duration::from_millis(100);
 
 impl Wake for StreamWaker {
     fn wake(self: Arc<Self>) {
@@ -80,7 +91,8 @@ impl Wake for StreamWaker {
 
     fn wake_by_ref(self: &Arc<Self>) {
         if let Some(hub) = self.hub.upgrade() {
-            hub.mark_ready(self, !self.delivered.load(Ordering::Acquire));
+            let urgent = !self.delivered.load(Ordering::Acquire) || hub.since_epoch() < self.fast_until.load(Ordering::Acquire);
+            hub.mark_ready(self, urgent);
         }
     }
 }
@@ -93,6 +105,7 @@ pub struct DeliveryHub {
     notify: Box<dyn Fn() + Send + Sync>,
     min_interval: Duration,
     this: Weak<DeliveryHub>,
+    epoch: Instant,
 }
 
 /// What one [`DeliveryHub::drain`] did.
@@ -119,6 +132,7 @@ impl DeliveryHub {
             notify: Box::new(notify),
             min_interval,
             this: this.clone(),
+            epoch: Instant::now(),
         })
     }
 
@@ -132,6 +146,7 @@ impl DeliveryHub {
             id,
             queued: AtomicBool::new(false),
             delivered: AtomicBool::new(false),
+            fast_until: AtomicU64::new(0),
         });
         lock(&self.streams).insert(id, Registered { stream, waker: waker.clone() });
         self.mark_ready(&waker, true);
@@ -144,6 +159,10 @@ impl DeliveryHub {
         if let Some(waker) = waker {
             self.mark_ready(&waker, true);
         }
+    }
+
+    fn since_epoch(&self) -> u64 {
+        self.epoch.elapsed().as_nanos() as u64
     }
 
     /// Streams registered and not yet ended.
@@ -231,6 +250,16 @@ impl DeliveryHub {
                     Poll::Pending => continue,
                     Poll::Ready(ops) => ops,
                 };
+                let backlogged = registered.stream.was_backlogged();
+                if backlogged {
+                    let until = self.since_epoch() + FAST_HOLD.as_nanos() as u64;
+                    registered.waker.fast_until.store(until, Ordering::Release);
+                }
+                if backlogged && registered.waker.queued.load(Ordering::Acquire) {
+                    // Its waker fired while it was being polled, before it was known to be
+                    // backlogged, so it may be waiting for the timer: it must not.
+                    more.push(registered.waker.clone());
+                }
                 if !ops.is_empty() {
                     registered.waker.delivered.store(true, Ordering::Release);
                     if drained.streams > 0 {
@@ -243,7 +272,7 @@ impl DeliveryHub {
                 if registered.stream.is_finished() {
                     streams.remove(&id);
                     drained.ended += 1;
-                } else if ops.len() >= max_per_stream {
+                } else if ops.len() >= max_per_stream && !more.last().is_some_and(|w| Arc::ptr_eq(w, &registered.waker)) {
                     // More may be queued already (the batch was cut at the cap).
                     more.push(registered.waker.clone());
                 }
@@ -251,7 +280,7 @@ impl DeliveryHub {
         }
         out.push(']');
         for waker in more {
-            self.mark_ready(&waker, false);
+            self.mark_ready(&waker, true);
         }
         drained
     }
