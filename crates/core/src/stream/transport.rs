@@ -767,6 +767,13 @@ async fn stream_body(
         }
     }
 
+    // The body ended: hyper hands an HTTP/1.1 connection back to its pool from a task of
+    // its own once the connection has seen that end. Let that task run before the last op
+    // goes out, so a caller who starts the next request as soon as this one is done finds
+    // the connection idle in the pool instead of opening a second one.
+    for _ in 0..2 {
+        tokio::task::yield_now().await;
+    }
     if let Err(e) = decoder.finish() {
         fail!(e, None);
     }
