@@ -752,6 +752,43 @@ test('onProviderStreamEvent sees each Bedrock event as pi-ai shows it, before th
   assert.ok(ours.find(([, item]) => item.contentBlockDelta?.delta?.reasoningContent).at(1).contentBlockDelta.delta.reasoningContent.redactedContent instanceof Uint8Array)
 })
 
+test('slow async onResponse / onProviderStreamEvent hold the later events, in order, as pi-ai awaits them', async () => {
+  // Ops delivered while a callback's promise is pending wait behind it; with callbacks that
+  // take a while (longer than the whole stream takes to arrive) the order must still be
+  // pi-ai's: onResponse, then per Bedrock event the provider callback before its events.
+  const logs = []
+  for (const impl of [streamBedrock, addon.converseStream]) {
+    await emu.reset()
+    await emu.script(MODEL_ID, { text: 'one two three four five', chunkSize: 4 })
+    const log = []
+    let n = 0
+    const stream = impl(model, context, {
+      onResponse: async () => {
+        await new Promise((r) => setTimeout(r, 30))
+        log.push('response')
+      },
+      onProviderStreamEvent: async (item) => {
+        const key = Object.keys(item)[0]
+        if (n++ % 2 === 0) await new Promise((r) => setTimeout(r, 5))
+        log.push(`provider ${key}`)
+      },
+    })
+    const push = stream.push.bind(stream)
+    stream.push = (event) => {
+      log.push(`event ${event.type}`)
+      push(event)
+    }
+    const types = []
+    for await (const event of stream) types.push(event.type)
+    assert.equal(types.at(-1), 'done', types.join(','))
+    logs.push(log)
+  }
+  const [pi, ours] = logs
+  assert.equal(ours[0], 'response')
+  assert.ok(ours.filter((l) => l.startsWith('provider')).length >= 7, ours.join('\n'))
+  assert.deepEqual(ours, pi)
+})
+
 test('abort while onPayload runs: nothing streams, aborted error', async () => {
   await emu.reset()
   const controller = new AbortController()

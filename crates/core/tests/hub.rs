@@ -27,10 +27,14 @@ fn request() -> ConverseStreamRequest {
 
 /// A hub whose callback counts wake-ups and signals the consumer loop.
 fn counting_hub() -> (Arc<DeliveryHub>, Arc<AtomicUsize>, Arc<tokio::sync::Notify>) {
+    counting_hub_with(Duration::from_millis(2))
+}
+
+fn counting_hub_with(interval: Duration) -> (Arc<DeliveryHub>, Arc<AtomicUsize>, Arc<tokio::sync::Notify>) {
     let wakes = Arc::new(AtomicUsize::new(0));
     let ready = Arc::new(tokio::sync::Notify::new());
     let (w, r) = (wakes.clone(), ready.clone());
-    let hub = DeliveryHub::new(Duration::from_millis(2), move || {
+    let hub = DeliveryHub::new(interval, move || {
         w.fetch_add(1, Ordering::SeqCst);
         r.notify_one();
     });
@@ -104,6 +108,26 @@ async fn paced_streams_share_wake_ups_and_each_gets_its_whole_text() {
     let wakes = wakes.load(Ordering::SeqCst);
     assert!(wakes * 2 < events, "{wakes} wake-ups for {events} deltas");
     assert_eq!(hub.open_streams(), 0);
+    emu.close().await;
+}
+
+/// A stream that arrives faster than its consumer drains it (a firehose) is never held for
+/// the interval: with a 5 s interval, ~110,000 one-character deltas written as fast as the
+/// socket allows all arrive within seconds. Were each drain after the first held for the
+/// interval (the hub before it knew backlogged streams), this would take hours.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backlogged_stream_is_not_held_for_the_interval() {
+    let emu = Emulator::start(EmulatorConfig::default()).await.expect("emulator starts");
+    let words: Vec<String> = (0..20_000).map(|i| format!("{i} ")).collect();
+    let text = words.concat();
+    emu.script_json(MODEL, &json!({ "times": 0, "text": text, "chunkSize": 1 })).expect("valid script");
+    let (hub, _wakes, ready) = counting_hub_with(Duration::from_secs(5));
+    let id = hub.register(ConverseStream::start(request(), settings(&emu)));
+    let seen = tokio::time::timeout(Duration::from_secs(120), consume(&hub, &ready))
+        .await
+        .expect("a fast stream was held for the 5 s interval between drains");
+    assert_eq!(seen[&id].text, text);
+    assert_eq!(seen[&id].last, Some(14));
     emu.close().await;
 }
 
