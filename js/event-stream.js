@@ -2,9 +2,9 @@
 // pi-ai compatible event stream fed by the native ConverseStream.
 //
 // The native side maps Bedrock's events to pi-ai's and hands over compact ops in
-// batches: for most streams through the process's StreamHub (one wake-up of the JS
-// thread for every stream that has ops), else one `nextBatch()` promise per batch (see
-// src/converse.rs). Here each op updates ONE
+// batches, through the process's StreamHub: one wake-up of the JS thread for every stream
+// that has ops, bounded in time under load (see crates/core/src/stream/hub.rs). Here each
+// op updates ONE
 // partial message object in place and, where pi-ai emits an event, queues that event.
 // Like pi-ai's AssistantMessageEventStream the stream is pumped eagerly (a caller who
 // only awaits result() still gets it) and events wait in a queue for the iterator.
@@ -112,12 +112,25 @@ function streamHub() {
   return hub
 }
 
-/** The hub's callback: hands each stream its ops (`[id, ops, id, ops, ...]`). */
+/** The hub's callback: hands each stream its ops (`[id, ops, id, ops, ...]`). It runs
+ *  outside any caller's try/catch, so nothing may escape it: a failure ends the streams
+ *  it concerns with an error event instead of crashing the process. */
 function drainHub() {
-  const batch = JSON.parse(hub.drain())
+  let batch
+  try {
+    batch = JSON.parse(hub.drain())
+  } catch (error) {
+    for (const stream of [...hubStreams.values()]) stream.failWith(error)
+    return
+  }
   for (let i = 0; i < batch.length; i += 2) {
     const stream = hubStreams.get(batch[i])
-    if (stream !== undefined) stream.applyHubOps(batch[i + 1])
+    if (stream === undefined) continue
+    try {
+      stream.applyHubOps(batch[i + 1])
+    } catch (error) {
+      stream.failWith(error)
+    }
   }
 }
 
@@ -326,10 +339,17 @@ class AssistantMessageEventStream {
     this.onProviderEvent = onProviderEvent
     // Batches waiting for a callback's promise; null while none is pending.
     this.held = null
+    this.hubFinished = false
     const ended = new Promise((resolve) => {
       this.hubEnded = resolve
     })
-    this.hubId = native.deliverTo(streamHub())
+    try {
+      this.hubId = native.deliverTo(streamHub())
+    } catch (error) {
+      native.abort()
+      this.failWith(error)
+      return ended
+    }
     hubStreams.set(this.hubId, this)
     return ended
   }
@@ -361,13 +381,13 @@ class AssistantMessageEventStream {
           this.held = []
           pending.then(
             () => this.resume(ops, i + 1),
-            (error) => this.failFromCallback(error),
+            (error) => this.failWith(error),
           )
           return
         }
       }
     } catch (error) {
-      this.failFromCallback(error)
+      this.failWith(error)
       return
     }
     if (final || this.done) this.finishHub(final)
@@ -388,8 +408,9 @@ class AssistantMessageEventStream {
     }
   }
 
-  /** A throwing (or rejecting) callback ends the stream as in pi-ai; the connection goes with it. */
-  failFromCallback(error) {
+  /** A throwing (or rejecting) callback ends the stream as in pi-ai, as does an op that
+   *  cannot be applied; the connection goes with it. */
+  failWith(error) {
     this.held = null
     const message = error instanceof Error ? error.message : JSON.stringify(error)
     this.fail('error', message, { code: error?.code ?? 'InternalError', retryable: false })
@@ -399,7 +420,9 @@ class AssistantMessageEventStream {
   /** The stream is over here: forget it in the hub map; if the native side has not ended
    *  it (an op could not be applied), stop the network. */
   finishHub(nativeEnded) {
-    if (!hubStreams.delete(this.hubId)) return
+    if (this.hubFinished) return
+    this.hubFinished = true
+    hubStreams.delete(this.hubId)
     if (!nativeEnded) this.native.abort()
     if (!this.done) {
       this.fail('error', 'bedrock-native: the stream ended without a final event', {

@@ -71,7 +71,8 @@ struct StreamWaker {
     id: u64,
     /// In the ready list already (one entry per stream however often it is woken).
     queued: AtomicBool,
-    /// Some op was drained: later ones may wait for the interval, the first may not.
+    /// Some event op was drained: later ones may wait for the interval, the stream's first
+    /// event (and the response op before it) may not.
     delivered: AtomicBool,
     /// Until when (ns since the hub's `epoch`) the stream counts as fast: a drain found the
     /// network ahead of the consumer (a firehose, not a model's pace). Its ops wake the
@@ -261,7 +262,11 @@ impl DeliveryHub {
                     more.push(registered.waker.clone());
                 }
                 if !ops.is_empty() {
-                    registered.waker.delivered.store(true, Ordering::Release);
+                    // The response's status and headers come first and alone; the stream's
+                    // first event, right behind them, must not wait for the interval either.
+                    if ops.iter().any(|op| !matches!(op, super::Op::Response { .. })) {
+                        registered.waker.delivered.store(true, Ordering::Release);
+                    }
                     if drained.streams > 0 {
                         out.push(',');
                     }
