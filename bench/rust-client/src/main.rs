@@ -353,9 +353,7 @@ fn main() {
         return;
     }
     // The addon's runtime shape (src/lib.rs), so the ceiling runs as the addon runs.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(bedrock_core::stream::runtime_worker_threads())
-        .enable_all()
+    let runtime = bedrock_core::stream::runtime_builder("tokio-rt-worker")
         .build()
         .unwrap_or_else(|e| fail(format!("tokio runtime: {e}")));
     // On a worker thread, as a server's request handler would run: the consumer is then

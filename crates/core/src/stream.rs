@@ -90,6 +90,14 @@ pub fn runtime_worker_threads() -> usize {
     env_count("BEDROCK_NATIVE_WORKER_THREADS", 256).unwrap_or(1)
 }
 
+/// The runtime streams run on, the addon's and the Rust bench client's alike: multi-thread
+/// with [`runtime_worker_threads`] workers named `thread_name`.
+pub fn runtime_builder(thread_name: &str) -> tokio::runtime::Builder {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder.worker_threads(runtime_worker_threads()).thread_name(thread_name).enable_all();
+    builder
+}
+
 /// A count from the environment variable `name`, if it is a whole number in 1..=max.
 fn env_count(name: &str, max: usize) -> Option<usize> {
     std::env::var(name).ok().and_then(|v| v.trim().parse::<usize>().ok()).filter(|n| (1..=max).contains(n))
