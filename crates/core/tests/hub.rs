@@ -131,6 +131,41 @@ async fn a_backlogged_stream_is_not_held_for_the_interval() {
     emu.close().await;
 }
 
+/// A stream's first event is never held for the interval, even though the response's
+/// status and headers (their own op, first) were drained before it: with a 30 s interval
+/// and a server that paces its frames, the first event still arrives at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_event_after_the_response_op_is_not_held_for_the_interval() {
+    let emu = Emulator::start(EmulatorConfig::default()).await.expect("emulator starts");
+    emu.script_json(MODEL, &json!({ "times": 0, "text": "a b c", "chunkSize": 2, "faults": { "delayBetweenFramesMs": 50 } }))
+        .expect("valid script");
+    let (hub, _wakes, ready) = counting_hub_with(Duration::from_secs(30));
+    let id = hub.register(ConverseStream::start(request(), settings(&emu)));
+    let first_event = async {
+        let mut codes = Vec::new();
+        loop {
+            ready.notified().await;
+            let mut out = String::new();
+            hub.drain(512, &mut out);
+            let batch: Value = serde_json::from_str(&out).expect("JSON");
+            for pair in batch.as_array().expect("array").chunks(2) {
+                assert_eq!(pair[0].as_u64(), Some(id));
+                codes.extend(pair[1].as_array().expect("ops").iter().map(|op| op[0].as_i64().expect("code")));
+            }
+            // 17 = the response op; anything else is an event.
+            if codes.iter().any(|c| *c != 17) {
+                return codes;
+            }
+        }
+    };
+    let codes = tokio::time::timeout(Duration::from_secs(10), first_event)
+        .await
+        .expect("the first event waited for the 30 s interval");
+    assert_eq!(codes[0], 17, "the response op comes first: {codes:?}");
+    assert!(codes.contains(&0), "the start event follows: {codes:?}");
+    emu.close().await;
+}
+
 /// An abort reaches the consumer as the stream's `aborted` error at the next drain,
 /// woken for it, even while the stream's server is silent; the other streams go on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
