@@ -146,6 +146,10 @@ fn build_client(connect_timeout: Duration, proxy: &ProxySetting, roots: &crate::
     let builder = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(config);
     let connector = builder.https_or_http().enable_http1().wrap_connector(connector);
     let http1 = Client::builder(TokioExecutor::new())
+        // Without a timer hyper's pool never enforces the idle timeout: an idle connection
+        // (one a checkout race left unused included) would stay open until the server
+        // closes it, and a server that waits for its clients to leave would wait forever.
+        .pool_timer(hyper_util::rt::TokioTimer::new())
         .pool_idle_timeout(Duration::from_secs(60))
         // After a burst of thousands of concurrent streams, keep a working set of idle
         // connections, not one socket per stream for the idle timeout.
