@@ -432,7 +432,13 @@ before(async () => {
   baseUrl = `http://127.0.0.1:${server.address().port}`
 })
 
-after(() => new Promise((resolve) => server.close(resolve)))
+// Both clients keep idle keep-alive connections (ours for up to 60 s), and one that a pool's
+// checkout race opened but never used counts as busy to Node: close them all, or close()
+// waits for the clients' idle timeouts.
+after(() => new Promise((resolve) => {
+  server.close(resolve)
+  server.closeAllConnections()
+}))
 
 /** Runs pi-ai to the end of its stream; returns the captured request or its error. */
 async function runPi(testCase, streamFn = streamBedrock) {
