@@ -1,28 +1,25 @@
 //! DeliveryHub: many streams delivered to one consumer through one wake-up callback.
 
+mod common;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_credential_types::provider::SharedCredentialsProvider;
-use aws_credential_types::Credentials;
-use bedrock_core::auth::Auth;
 use bedrock_core::stream::hub::DeliveryHub;
-use bedrock_core::stream::{ConverseStream, ConverseStreamRequest, ModelCost, StreamSettings};
-use bedrock_emulator::{Emulator, EmulatorConfig, DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY};
+use bedrock_core::stream::{ConverseStream, ConverseStreamRequest, StreamSettings};
+use bedrock_emulator::{Emulator, EmulatorConfig};
 use serde_json::{json, Value};
 
 const MODEL: &str = "amazon.nova-micro-v1:0";
 
 fn settings(emu: &Emulator) -> StreamSettings {
-    let creds = Credentials::new(DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, None, None, "test");
-    StreamSettings::new(emu.url(), "us-east-1", Auth::SigV4(SharedCredentialsProvider::new(creds)))
+    common::emulator_sigv4_settings(emu)
 }
 
 fn request() -> ConverseStreamRequest {
-    let body = json!({ "messages": [{ "role": "user", "content": [{ "text": "hello" }] }], "inferenceConfig": {} });
-    ConverseStreamRequest { model_id: MODEL.into(), body: serde_json::to_vec(&body).expect("json").into(), cost: ModelCost::default() }
+    common::hello_request(MODEL)
 }
 
 /// A hub whose callback counts wake-ups and signals the consumer loop.

@@ -1,33 +1,26 @@
 //! The process-wide read-ahead budget (its own test binary: the budget is global, and
 //! using it up on purpose would slow the other stream tests).
 
+mod common;
+
 use std::time::Duration;
 
 use base64::Engine;
 use bedrock_core::eventstream::encode_event;
-use aws_credential_types::provider::SharedCredentialsProvider;
-use aws_credential_types::Credentials;
-use bedrock_core::auth::Auth;
 use bedrock_core::stream::{
-    read_ahead_available, read_ahead_total, ConverseStream, ConverseStreamRequest, ModelCost, Op, StreamSettings,
+    read_ahead_available, read_ahead_total, ConverseStream, ConverseStreamRequest, Op, StreamSettings,
 };
-use bedrock_emulator::{Emulator, EmulatorConfig, DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY};
+use bedrock_emulator::{Emulator, EmulatorConfig};
 use serde_json::json;
 
 const MODEL: &str = "amazon.nova-micro-v1:0";
 
 fn settings(emu: &Emulator) -> StreamSettings {
-    let creds = Credentials::new(DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, None, None, "test");
-    StreamSettings::new(emu.url(), "us-east-1", Auth::SigV4(SharedCredentialsProvider::new(creds)))
+    common::emulator_sigv4_settings(emu)
 }
 
 fn request() -> ConverseStreamRequest {
-    let body = json!({ "messages": [{ "role": "user", "content": [{ "text": "hello" }] }], "inferenceConfig": {} });
-    ConverseStreamRequest {
-        model_id: MODEL.into(),
-        body: serde_json::to_vec(&body).expect("json").into(),
-        cost: ModelCost::default(),
-    }
+    common::hello_request(MODEL)
 }
 
 /// A reply (served to every request) written in 16 KiB pieces, as a fast model's stream

@@ -151,3 +151,31 @@ pub fn throwaway_ca() -> (String, String, String) {
     let cert = params.signed_by(&key, &ca, &ca_key).expect("server cert");
     (ca.pem(), cert.pem(), key.serialize_pem())
 }
+
+/// Stream settings for the emulator's default SigV4 identity (the emulator's defaults
+/// otherwise: retries, timeouts, proxy from the environment).
+pub fn emulator_sigv4_settings(emu: &bedrock_emulator::Emulator) -> bedrock_core::stream::StreamSettings {
+    use aws_credential_types::provider::SharedCredentialsProvider;
+    let creds = aws_credential_types::Credentials::new(
+        bedrock_emulator::DEFAULT_ACCESS_KEY_ID,
+        bedrock_emulator::DEFAULT_SECRET_ACCESS_KEY,
+        None,
+        None,
+        "test",
+    );
+    bedrock_core::stream::StreamSettings::new(
+        emu.url(),
+        "us-east-1",
+        bedrock_core::auth::Auth::SigV4(SharedCredentialsProvider::new(creds)),
+    )
+}
+
+/// A one-turn "hello" ConverseStream request for `model_id`, no cost table.
+pub fn hello_request(model_id: &str) -> bedrock_core::stream::ConverseStreamRequest {
+    let body = serde_json::json!({ "messages": [{ "role": "user", "content": [{ "text": "hello" }] }], "inferenceConfig": {} });
+    bedrock_core::stream::ConverseStreamRequest {
+        model_id: model_id.into(),
+        body: serde_json::to_vec(&body).expect("json").into(),
+        cost: bedrock_core::stream::ModelCost::default(),
+    }
+}
